@@ -1,0 +1,91 @@
+"""What every engine receives and what it counts.
+
+Both engines (fast and reference) implement the same rules on the same inputs
+(:class:`EngineInputs`) and fill the same counters (:class:`Counters`), so the
+model, the data collection and the tests do not care which one runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.model.messages import MessageTable
+from sim.model.population import Population
+
+__all__ = ["EngineInputs", "Counters", "RuleParams"]
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    """Scalar parameters of the spreading rule (see docs/model.md)."""
+
+    cred_role: np.ndarray  # credibility per role code (follower, kol, brand, bot, media)
+    sponsored_discount: float
+    mood_strength: float
+    reinforcement: float
+    reinforcement_ref: float
+    nsi_band: float
+    lost_threshold: float
+
+
+@dataclass
+class EngineInputs:
+    """Everything an engine needs to run one replicate."""
+
+    population: Population
+    messages: MessageTable
+    rules: RuleParams
+    gtable: np.ndarray  # cumulative reading hazard G[phase, j], see sim.model.visibility
+    rho: np.ndarray  # session rate per account (inf = always online; 0 = never reads)
+    key: np.uint64  # counter-based RNG key of the run
+    n_steps: int
+    dt_h: float
+    seed: int
+
+
+@dataclass
+class Counters:
+    """Per-step counts, one row per step and one column per message."""
+
+    n_steps: int
+    n_messages: int
+    new_shares: np.ndarray = field(init=False)
+    new_aware: np.ndarray = field(init=False)
+    new_target: np.ndarray = field(init=False)
+    new_kol_shares: np.ndarray = field(init=False)
+    #: running totals at the end of each step: sentiment sum, positives, negatives, lost
+    totals: np.ndarray = field(init=False)
+    reads: np.ndarray = field(init=False)
+    exposures: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        shape = (self.n_steps, self.n_messages)
+        self.new_shares = np.zeros(shape, dtype=np.int64)
+        self.new_aware = np.zeros(shape, dtype=np.int64)
+        self.new_target = np.zeros(shape, dtype=np.int64)
+        self.new_kol_shares = np.zeros(shape, dtype=np.int64)
+        self.totals = np.zeros((self.n_steps, 4))
+        self.reads = np.zeros(self.n_steps, dtype=np.int64)
+        self.exposures = np.zeros(self.n_steps, dtype=np.int64)
+
+    def shares_so_far(self, t: int, m: int) -> int:
+        """Distinct sharers of message ``m`` up to and including step ``t``."""
+        return int(self.new_shares[: t + 1, m].sum())
+
+    def kol_shares_so_far(self, t: int, m: int) -> int:
+        return int(self.new_kol_shares[: t + 1, m].sum())
+
+    def aware_so_far(self, t: int, m: int) -> int:
+        return int(self.new_aware[: t + 1, m].sum())
+
+
+def initial_totals(pop: Population, sentiment: np.ndarray, band: float, lost: float) -> np.ndarray:
+    """Running totals over people (followers, KOLs, media) at the start."""
+    people = pop.is_person
+    s = sentiment[people]
+    tgt = pop.is_target[people]
+    return np.array(
+        [s.sum(), float((s > band).sum()), float((s < -band).sum()), float((s[tgt] < lost).sum())]
+    )

@@ -1,0 +1,82 @@
+"""Mesa agents with behaviour: the brand and the KOLs.
+
+The mass of followers lives in the engine's state arrays; brands and KOLs are
+``mesa.Agent`` subclasses that act at the start of each step (post, monitor,
+respond, accept offers).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model.buzz import BuzzModel
+
+__all__ = ["Brand", "KOL"]
+
+
+class Brand(mesa.Agent):
+    """The brand's account: posts its scheduled messages; in a crisis, monitors,
+    waits for approval and responds (see :mod:`sim.model.crisis`).
+
+    Parameters
+    ----------
+    model : BuzzModel
+    node : int
+        The brand's account in the follower graph.
+    schedule : dict[int, list[int]]
+        Step -> indices of messages the brand posts at that step.
+    """
+
+    def __init__(self, model: BuzzModel, node: int, schedule: dict[int, list[int]]):
+        super().__init__(model)
+        self.node = node
+        self.schedule = schedule
+        self.crisis = None  # a CrisisPlan when the scenario has a [crisis]
+        self.cost = 0.0
+
+    @property
+    def followers(self) -> int:
+        g = self.model.population.graph
+        return int(g.indptr[self.node + 1] - g.indptr[self.node])
+
+    def step(self) -> None:
+        t = self.model.t
+        for m in self.schedule.get(t, ()):
+            self.model.engine.inject(t, m, np.array([self.node]))
+        if self.crisis is not None:
+            self.crisis.step(self, t)
+
+
+class KOL(mesa.Agent):
+    """A key opinion leader: a high-follower account with its own share propensity.
+
+    Parameters
+    ----------
+    model : BuzzModel
+    node : int
+        The KOL's account.
+    propensity : float
+        Multiplier of the KOL's share hazard (written into the engine's arrays).
+    schedule : dict[int, list[int]]
+        Step -> messages this KOL originates at that step (e.g. sponsored posts).
+    """
+
+    def __init__(self, model: BuzzModel, node: int, propensity: float, schedule: dict[int, list[int]] | None = None):
+        super().__init__(model)
+        self.node = node
+        self.propensity = propensity
+        self.schedule = schedule or {}
+
+    @property
+    def followers(self) -> int:
+        g = self.model.population.graph
+        return int(g.indptr[self.node + 1] - g.indptr[self.node])
+
+    def step(self) -> None:
+        t = self.model.t
+        for m in self.schedule.get(t, ()):
+            self.model.engine.inject(t, m, np.array([self.node]))

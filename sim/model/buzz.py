@@ -1,0 +1,217 @@
+"""``BuzzModel``: the Mesa model that owns the graph, the state arrays and the agents."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import rng as rng_mod
+from sim.engine.base import EngineInputs, RuleParams
+from sim.errors import ScenarioError
+from sim.graph import build_graph
+from sim.model.agents import KOL, Brand
+from sim.model.messages import Message, MessageTable
+from sim.model.population import BRAND, FOLLOWER, KOL as KOL_ROLE, Population, build_population
+from sim.model.presets import apply_preset
+from sim.model.visibility import circadian_profile, online_rate, reading_table
+from sim.scenario.schema import MessageConfig, Scenario
+
+__all__ = ["BuzzModel"]
+
+
+class BuzzModel(mesa.Model):
+    """Agent-based model of a topic (and a brand crisis) spreading on a follower graph.
+
+    The mass of followers lives in state arrays advanced by an engine ("fast":
+    numba kernels; "reference": one ``mesa.Agent`` per account); the brand and the
+    KOLs are Mesa agents with behaviour.
+
+    Order of one step ``t`` (time ``t * dt`` hours; steps are numbered from 0):
+
+    1. **Scheduled origins** — messages starting at ``t`` whose origin is not an
+       agent (random accounts, a customer, a given node) are posted.
+    2. **Agents act** — the brand posts its scheduled messages and, in a crisis,
+       monitors, waits for approval and responds; KOLs post what they originate.
+    3. **Engine** — readings due at ``t`` are processed (awareness, sentiment,
+       effects, share decisions) and every post of step ``t`` lands in the feeds of
+       the poster's followers, to be read at a later step or never.
+    4. **Data collection** — the ``DataCollector`` records the step's counts.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (see :func:`sim.scenario.load.load_scenario`).
+    seed : int
+        The run's seed; all randomness derives from ``SeedSequence(seed)``.
+    engine : {"fast", "reference"}
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, engine: str = "fast"):
+        super().__init__(rng=rng_mod.generator(seed, "agents"))
+        self.run_seed = int(seed)
+        self.scenario = scenario
+        sc = apply_preset(scenario)
+        self.effective = sc
+        self.dt_h = sc.run.step_minutes / 60.0
+        self.n_steps = max(1, int(round(sc.run.horizon_h / self.dt_h)))
+        self.t = 0
+
+        graph = build_graph(sc.graph, rng_mod.generator(seed, "graph"))
+        self.population: Population = build_population(
+            graph, sc.population, sc.brand, rng_mod.generator(seed, "population")
+        )
+        pop = self.population
+        seeding = rng_mod.generator(seed, "seeding")
+
+        messages = [self._message_from_config(mc) for mc in sc.messages]
+        self.crisis_plan = None
+        if sc.crisis is not None:
+            from sim.model.crisis import CrisisPlan
+
+            if pop.brand_node < 0:
+                raise ScenarioError("crisis: a crisis needs the brand account (brand.enabled = true)")
+            self.crisis_plan = CrisisPlan(self, sc.crisis, messages, seeding)
+        self.messages = MessageTable(messages)
+
+        d = sc.dynamics
+        rules = RuleParams(
+            cred_role=np.array(
+                [d.credibility_peer, d.credibility_kol, d.credibility_brand, 0.0, d.credibility_media]
+            ),
+            sponsored_discount=d.sponsored_discount,
+            mood_strength=d.mood_strength,
+            reinforcement=d.reinforcement,
+            reinforcement_ref=float(d.reinforcement_ref),
+            nsi_band=0.1,
+            lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else -0.3,
+        )
+        gtable = d.attention * reading_table(
+            self.dt_h, d.feed_window_h, circadian_profile(sc.population.circadian),
+            d.visibility_plateau_min, d.visibility_exponent,
+        )
+        rho = online_rate(pop.activity)
+        rho[(pop.role != FOLLOWER) & (pop.role != KOL_ROLE) & (pop.role != 4)] = 0.0
+        self.inputs = EngineInputs(
+            population=pop, messages=self.messages, rules=rules, gtable=gtable, rho=rho,
+            key=rng_mod.engine_key(seed), n_steps=self.n_steps, dt_h=self.dt_h, seed=self.run_seed,
+        )
+        if engine == "fast":
+            from sim.engine.fast import FastEngine
+
+            self.engine = FastEngine(self.inputs)
+        elif engine == "reference":
+            from sim.engine.reference import ReferenceEngine
+
+            self.engine = ReferenceEngine(self.inputs, self)
+        else:
+            raise ScenarioError(f"run.engine: unknown engine {engine!r} (fast, reference)")
+        self.engine_name = engine
+
+        # origins and schedules
+        self._origin_schedule: dict[int, list[tuple[int, np.ndarray]]] = {}
+        brand_schedule: dict[int, list[int]] = {}
+        kol_schedule: dict[int, dict[int, list[int]]] = {}
+        for i, msg in enumerate(messages):
+            if msg.start_h is None:
+                continue
+            step = self.step_of(msg.start_h)
+            if step >= self.n_steps:
+                continue
+            if msg.origin == "brand":
+                if pop.brand_node < 0:
+                    raise ScenarioError(f"messages.{i}.origin = 'brand' needs the brand account (brand.enabled = true)")
+                brand_schedule.setdefault(step, []).append(i)
+            elif msg.origin == "kol":
+                if pop.kol_nodes.size == 0:
+                    raise ScenarioError(f"messages.{i}.origin = 'kol' needs KOLs (population.n_kols > 0)")
+                k = min(msg.n_origins, pop.kol_nodes.size)
+                for node in seeding.choice(pop.kol_nodes, k, replace=False):
+                    kol_schedule.setdefault(int(node), {}).setdefault(step, []).append(i)
+            else:
+                accounts = self.pick_origin(msg.origin, msg.n_origins, seeding, f"messages.{i}.origin")
+                self._origin_schedule.setdefault(step, []).append((i, accounts))
+
+        self.brand: Brand | None = None
+        if pop.brand_node >= 0:
+            self.brand = Brand(self, pop.brand_node, brand_schedule)
+            if self.crisis_plan is not None:
+                self.brand.crisis = self.crisis_plan
+        self.kols = [
+            KOL(self, int(node), float(pop.propensity[node]), kol_schedule.get(int(node)))
+            for node in pop.kol_nodes
+        ]
+
+        reporters = {"mean_sentiment": lambda mdl: mdl.mean_sentiment()}
+        for i, name in enumerate(self.messages.names):
+            reporters[f"{name}/new_shares"] = lambda mdl, i=i: int(mdl.engine.counters.new_shares[mdl.t, i])
+            reporters[f"{name}/new_reach"] = lambda mdl, i=i: int(mdl.engine.counters.new_aware[mdl.t, i])
+            reporters[f"{name}/new_target_reach"] = lambda mdl, i=i: int(mdl.engine.counters.new_target[mdl.t, i])
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+
+    # -- helpers -------------------------------------------------------------
+    def step_of(self, hour: float) -> int:
+        """The step at which something scheduled at ``hour`` happens."""
+        return int(np.floor(hour / self.dt_h + 1e-9))
+
+    def pick_origin(self, origin: object, k: int, gen: np.random.Generator, where: str) -> np.ndarray:
+        """Accounts that originate a message: "random" people, a small "customer"
+        (a target account with at most the median follower count), a "kol", or a node id."""
+        pop = self.population
+        people = np.flatnonzero(pop.is_person)
+        if isinstance(origin, int):
+            if not 0 <= origin < pop.n_people:
+                raise ScenarioError(f"{where}: node {origin} is not in the graph (0..{pop.n_people - 1})")
+            return np.array([origin])
+        if origin == "random":
+            return gen.choice(people, min(k, people.size), replace=False)
+        if origin == "customer":
+            fc = pop.graph.follower_count()[: pop.n_people]
+            pool = np.flatnonzero(pop.is_target[: pop.n_people] & (fc <= np.median(fc)) & (pop.role[: pop.n_people] == FOLLOWER))
+            if pool.size == 0:
+                pool = people
+            return gen.choice(pool, min(k, pool.size), replace=False)
+        if origin == "kol":
+            if pop.kol_nodes.size == 0:
+                raise ScenarioError(f"{where} = 'kol' needs KOLs (population.n_kols > 0)")
+            return gen.choice(pop.kol_nodes, min(k, pop.kol_nodes.size), replace=False)
+        raise ScenarioError(f"{where}: unknown origin {origin!r}")
+
+    @staticmethod
+    def _message_from_config(mc: MessageConfig) -> Message:
+        return Message(
+            name=mc.name, kind=mc.kind, virality=mc.virality, appeal=mc.appeal, valence=mc.valence,
+            relevance_weight=mc.relevance_weight, sentiment_impact=mc.sentiment_impact,
+            novelty=mc.novelty, half_life_h=mc.half_life_h, tau_h=mc.power_law_tau_h,
+            alpha=mc.power_law_alpha, start_h=mc.start_h, sponsored=mc.sponsored,
+            origin=mc.origin, n_origins=mc.n_origins,
+        )
+
+    def mean_sentiment(self) -> float:
+        """Mean sentiment of people (followers, KOLs, media) now."""
+        return float(self.engine.current_totals()[0] / max(1, int(self.population.is_person.sum())))
+
+    def launch(self, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> None:
+        """Start message ``m`` now (agents call this for messages without a fixed start)."""
+        if np.isnan(self.messages.start_h[m]):
+            self.messages.start_h[m] = self.t * self.dt_h
+        self.engine.inject(self.t, m, np.asarray(accounts))
+
+    # -- dynamics --------------------------------------------------------------
+    def step(self) -> None:
+        """One step, in the order written in the class docstring."""
+        t = self.steps - 1
+        self.t = t
+        for m, accounts in self._origin_schedule.get(t, ()):
+            self.engine.inject(t, m, accounts)
+        if self.brand is not None:
+            self.brand.step()
+        for kol in self.kols:
+            kol.step()
+        self.engine.step(t, self.messages.base_hazard(t * self.dt_h))
+        self.datacollector.collect(self)
+
+    def run(self) -> BuzzModel:
+        """Run every step of the horizon."""
+        while self.steps < self.n_steps:
+            self.step()
+        return self

@@ -1,0 +1,131 @@
+"""Messages: everything that spreads (topics, campaign posts, ads, complaints,
+brand responses, trends, cover-up stories).
+
+A message is a row of the :class:`MessageTable`, a structure of arrays the engine
+reads. Its share hazard at age ``a`` (hours since the message started) is
+
+    lambda = virality * appeal * bonus * novelty(a) * relevance * credibility
+             * mood * reinforcement * propensity * modifier
+
+(see docs/model.md); this module owns the message-level factors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Message", "MessageTable", "NOVELTY_CODES", "novelty"]
+
+NOVELTY_CODES = {"constant": 0, "exponential": 1, "power_law": 2}
+
+
+@dataclass
+class Message:
+    """One message slot.
+
+    Attributes
+    ----------
+    name : str
+    kind : str
+        "topic", "campaign", "ad", "trend", "complaint", "response", "coverup".
+    virality, appeal : float
+        Base share hazard per reading and the content's appeal (useful/fun content high).
+    valence : int
+        +1 brand-positive, -1 brand-negative (complaints), 0 neutral: sets how
+        sentiment moves the share hazard (mood).
+    relevance_weight : float
+        0: everyone is equally interested; 1: relevance is the reader's interest.
+    sentiment_impact : float
+        Shift of the reader's sentiment on reading (bounded update), in [-1, 1].
+    novelty, half_life_h, tau_h, alpha : novelty decay (see :func:`novelty`).
+    start_h : float or None
+        When the message starts; ``None`` for messages launched by an agent later.
+    bonus : float
+        Extra multiplier of the hazard (e.g. the complaint's underdog bonus).
+    sponsored : bool
+        Origin posts are sponsored (credibility discount on them).
+    effect_target : int
+        Index of a message whose share hazard reading this one modifies (-1 none).
+    effect_mult : float
+        Multiplier applied to the reader's hazard for ``effect_target``.
+    effect_shared_weight : float
+        Strength of the effects (modifier and sentiment) on a reader who already
+        shared ``effect_target`` (1 = full, 0 = none).
+    """
+
+    name: str
+    kind: str = "topic"
+    virality: float = 0.6
+    appeal: float = 1.0
+    valence: int = 0
+    relevance_weight: float = 0.5
+    sentiment_impact: float = 0.0
+    novelty: str = "exponential"
+    half_life_h: float = 24.0
+    tau_h: float = 6.0
+    alpha: float = 1.5
+    start_h: float | None = 0.0
+    bonus: float = 1.0
+    sponsored: bool = False
+    effect_target: int = -1
+    effect_mult: float = 1.0
+    effect_shared_weight: float = 1.0
+    origin: object = "random"
+    n_origins: int = 1
+    meta: dict = field(default_factory=dict)
+
+
+def novelty(kind: str, age_h: np.ndarray | float, half_life_h: float, tau_h: float, alpha: float):
+    """Novelty of a topic at ``age_h`` hours: 1 at age 0, then decaying.
+
+    ``exponential``: ``2 ** (-age / half_life)``; ``power_law``: ``(1 + age / tau) ** -alpha``;
+    ``constant``: 1. Negative ages give 0 (the message has not started).
+    """
+    age = np.asarray(age_h, dtype=float)
+    if kind == "constant":
+        val = np.ones_like(age)
+    elif kind == "exponential":
+        val = np.exp2(-np.maximum(age, 0.0) / half_life_h)
+    elif kind == "power_law":
+        val = (1.0 + np.maximum(age, 0.0) / tau_h) ** (-alpha)
+    else:
+        raise ValueError(f"unknown novelty kind {kind!r}")
+    return np.where(age < 0, 0.0, val)
+
+
+class MessageTable:
+    """The messages of a run as arrays for the engine, plus their Python specs."""
+
+    def __init__(self, messages: list[Message]):
+        self.messages = list(messages)
+        m = self.messages
+        self.names = [x.name for x in m]
+        self.valence = np.array([x.valence for x in m], dtype=np.int8)
+        self.relevance_weight = np.array([x.relevance_weight for x in m], dtype=np.float64)
+        self.impact = np.array([x.sentiment_impact for x in m], dtype=np.float64)
+        self.sponsored = np.array([x.sponsored for x in m], dtype=np.bool_)
+        self.effect_target = np.array([x.effect_target for x in m], dtype=np.int64)
+        self.effect_mult = np.array([x.effect_mult for x in m], dtype=np.float64)
+        self.effect_shared_weight = np.array([x.effect_shared_weight for x in m], dtype=np.float64)
+        #: per-message visibility multiplier of new posts (deleting posts lowers it)
+        self.visibility = np.ones(len(m))
+        #: start time in hours of each message (NaN until launched)
+        self.start_h = np.array([np.nan if x.start_h is None else x.start_h for x in m])
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def base_hazard(self, t_h: float) -> np.ndarray:
+        """``virality * appeal * bonus * novelty(age)`` of every message at time ``t_h``."""
+        out = np.zeros(len(self.messages))
+        for i, x in enumerate(self.messages):
+            if np.isnan(self.start_h[i]):
+                continue
+            nov = novelty(x.novelty, t_h - self.start_h[i], x.half_life_h, x.tau_h, x.alpha)
+            out[i] = x.virality * x.appeal * x.bonus * float(nov)
+        return out

@@ -1,0 +1,89 @@
+"""From a finished model to a :class:`~sim.result.Result`: hourly series, summary, phases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.lifecycle import phases_table
+from sim.result import SERIES_COLUMNS, Result
+
+__all__ = ["collect_result", "hourly"]
+
+
+def hourly(per_step: np.ndarray, dt_h: float, n_hours: int) -> np.ndarray:
+    """Sum per-step counts into hours: step ``s`` (time ``s * dt``) falls in hour ``floor(s * dt)``."""
+    hours = np.floor(np.arange(per_step.shape[0]) * dt_h + 1e-9).astype(np.int64)
+    out = np.zeros((n_hours,) + per_step.shape[1:], dtype=per_step.dtype)
+    np.add.at(out, np.minimum(hours, n_hours - 1), per_step)
+    return out
+
+
+def collect_result(model) -> Result:
+    """Build the result of a run: tidy hourly series, a flat summary and the phases."""
+    c = model.engine.counters
+    dt = model.dt_h
+    n_hours = int(np.ceil(model.n_steps * dt - 1e-9))
+    names = model.messages.names
+    m = len(names)
+    new_shares = hourly(c.new_shares, dt, n_hours)
+    new_aware = hourly(c.new_aware, dt, n_hours)
+    new_target = hourly(c.new_target, dt, n_hours)
+    # population totals at the end of each hour: last step of the hour
+    steps_per_hour_end = np.minimum(
+        np.ceil((np.arange(n_hours) + 1) / dt - 1e-9).astype(np.int64) - 1, model.n_steps - 1
+    )
+    totals = c.totals[steps_per_hour_end]
+    n_people = max(1, int(model.population.is_person.sum()))
+    mean_sent = totals[:, 0] / n_people
+
+    hour = np.tile(np.arange(n_hours), m)
+    msg = np.repeat(np.array(names, dtype=object), n_hours)
+    ns = new_shares.T.reshape(-1)
+    na = new_aware.T.reshape(-1)
+    nt = new_target.T.reshape(-1)
+    series = pd.DataFrame(
+        {
+            "hour": hour,
+            "message": msg,
+            "new_shares": ns,
+            "shares": np.cumsum(new_shares, axis=0).T.reshape(-1),
+            "new_reach": na,
+            "reach": np.cumsum(new_aware, axis=0).T.reshape(-1),
+            "new_target_reach": nt,
+            "target_reach": np.cumsum(new_target, axis=0).T.reshape(-1),
+            "mean_sentiment": np.tile(mean_sent, m),
+        },
+        columns=list(SERIES_COLUMNS),
+    )
+    nsi = (totals[:, 1] - totals[:, 2]) / np.maximum(totals[:, 1] + totals[:, 2], 1.0)
+    series["nsi"] = np.tile(nsi, m)
+
+    sc = model.effective
+    starts = {n: float(s) for n, s in zip(names, model.messages.start_h) if np.isfinite(s)}
+    phases = phases_table(series, sc.analysis, start_hours=starts)
+
+    summary: dict[str, object] = {
+        "n_accounts": int(model.population.n),
+        "n_people": int(model.population.n_people),
+        "n_edges": int(model.population.graph.n_edges),
+        "engine": model.engine_name,
+        "seed": int(model.run_seed),
+        "reach": int(new_aware[:, 0].sum()),
+        "target_reach": int(new_target[:, 0].sum()),
+        "shares": int(new_shares[:, 0].sum()),
+        "mean_sentiment_final": float(mean_sent[-1]),
+        "nsi_final": float(nsi[-1]),
+        "exposures": int(c.exposures.sum()),
+        "reads": int(c.reads.sum()),
+    }
+    first = phases.iloc[0].to_dict() if len(phases) else {}
+    for k in ("t_ignition_h", "t_peak_h", "peak_shares_per_h", "t_decay_h", "t_plateau_h",
+              "d_ignition_h", "d_growth_h", "d_decay_h", "lifetime_h"):
+        summary[k] = float(first.get(k, np.nan))
+    for i, name in enumerate(names[1:], start=1):
+        summary[f"reach[{name}]"] = int(new_aware[:, i].sum())
+        summary[f"shares[{name}]"] = int(new_shares[:, i].sum())
+    if model.crisis_plan is not None:
+        summary.update(model.crisis_plan.summary(series, nsi))
+    return Result(series=series, summary=summary, phases=phases, scenario=model.scenario, seed=model.run_seed)

@@ -1,0 +1,52 @@
+"""The outcome of one simulated run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
+
+#: Columns of :attr:`Result.series`, one row per (hour, message).
+SERIES_COLUMNS = (
+    "hour",  # int, hour index h: counts are events in [h, h+1) hours since start
+    "message",  # str, message name
+    "new_shares",  # accounts that shared the message during the hour
+    "shares",  # cumulative distinct sharers (seeds / origins included)
+    "new_reach",  # accounts that became aware of the message during the hour
+    "reach",  # cumulative distinct accounts aware of the message
+    "new_target_reach",
+    "target_reach",  # cumulative aware accounts of the target segment
+    "mean_sentiment",  # population mean sentiment at the end of the hour (all messages)
+)
+
+
+@dataclass
+class Result:
+    """One run: hourly series, a flat summary and the lifecycle phases.
+
+    Attributes
+    ----------
+    series : pandas.DataFrame
+        Tidy hourly series, one row per (hour, message); columns in ``SERIES_COLUMNS``.
+    summary : dict
+        Flat metrics of the run (``n_accounts``, ``reach``, ``shares``, ``target_reach``,
+        ``t_ignition_h``... see ``docs/model.md``). Metrics without a subscript refer to
+        the primary message (the first in the scenario).
+    phases : pandas.DataFrame
+        One row per message with the lifecycle phase times and durations (hours).
+    scenario : Scenario
+        The resolved scenario that produced this run.
+    seed : int
+        The run's seed: ``simulate(scenario, seed=seed)`` reproduces it exactly.
+    """
+
+    series: pd.DataFrame
+    summary: dict[str, Any]
+    phases: pd.DataFrame
+    scenario: Scenario
+    seed: int
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,258 @@
+"""The scenario schema: every parameter of a run, its type, range and default.
+
+A scenario file (TOML) or dict is validated into a frozen :class:`Scenario`.
+Unknown keys are errors (``extra="forbid"``), ranges are enforced, and every
+field has a default, so a scenario states only what differs from the defaults.
+The units and sources of the defaults are tabulated in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "AnalysisConfig",
+    "BrandConfig",
+    "CrisisConfig",
+    "DynamicsConfig",
+    "GraphConfig",
+    "MessageConfig",
+    "PopulationConfig",
+    "RunConfig",
+    "Scenario",
+    "TOPIC_PRESETS",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+PosFloat = Annotated[float, Field(gt=0.0)]
+NonNegFloat = Annotated[float, Field(ge=0.0)]
+
+
+class GraphConfig(_Section):
+    """Who follows whom. Edge u→v means v follows u, so u's posts reach v."""
+
+    kind: Literal[
+        "erdos_renyi", "configuration", "scale_free", "small_world", "communities", "file"
+    ] = "scale_free"
+    n: Annotated[int, Field(ge=1, le=200_000_000)] = 10_000
+    mean_degree: Annotated[float, Field(gt=0.0, le=10_000.0)] = 10.0
+    directed: bool = True
+    # configuration model / scale-free
+    degree_distribution: Literal["powerlaw", "poisson"] = "powerlaw"
+    exponent: Annotated[float, Field(gt=1.0, le=10.0)] = 2.5
+    k_min: Annotated[int, Field(ge=1)] = 1
+    k_max: Annotated[int | None, Field(ge=1)] = None
+    # scale-free: exponent of the in-degree (accounts followed) distribution
+    in_exponent: Annotated[float, Field(gt=1.0, le=10.0)] = 3.0
+    # small world
+    rewire_p: Prob = 0.1
+    # communities (stochastic block model with homophily)
+    communities: Annotated[int, Field(ge=1, le=100_000)] = 10
+    homophily: Prob = 0.8
+    # file input
+    path: str | None = None
+    delimiter: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> GraphConfig:
+        if self.kind == "file" and not self.path:
+            raise ValueError("graph.kind = 'file' needs graph.path (an edge list or .graphml)")
+        if self.k_max is not None and self.k_max < self.k_min:
+            raise ValueError(f"graph.k_max ({self.k_max}) must be >= graph.k_min ({self.k_min})")
+        if self.kind != "file" and self.mean_degree >= self.n:
+            raise ValueError(
+                f"graph.mean_degree ({self.mean_degree}) must be below graph.n ({self.n})"
+            )
+        return self
+
+
+class PopulationConfig(_Section):
+    """Per-account traits: activity, interest, sentiment, roles."""
+
+    # activity: probability of being online in an average hour, Beta(mean, concentration)
+    activity_mean: Annotated[float, Field(gt=0.0, le=1.0)] = 0.25
+    activity_concentration: PosFloat = 4.0
+    circadian: Literal["weibo", "flat"] = "weibo"
+    # target segment: accounts with high interest in the brand's category
+    target_share: Prob = 0.2
+    interest_target: Prob = 0.9
+    interest_other: Prob = 0.15
+    sentiment_mean: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.1
+    sentiment_sd: Annotated[float, Field(ge=0.0, le=2.0)] = 0.2
+    # KOLs: the top-k accounts by follower count, or named node ids
+    n_kols: Annotated[int, Field(ge=0)] = 20
+    kol_ids: list[int] | None = None
+    kol_propensity: NonNegFloat = 1.0
+
+
+class BrandConfig(_Section):
+    """The brand's own account (an added node)."""
+
+    enabled: bool = True
+    name: str = "brand"
+    fans: Annotated[int, Field(ge=0)] = 500
+    fan_target_share: Prob = 0.8
+    bots: Annotated[int, Field(ge=0)] = 0
+
+
+class DynamicsConfig(_Section):
+    """The spreading rule (DESIGN §2) or a preset that fixes part of it."""
+
+    preset: Literal["default", "independent_cascade"] = "default"
+    # independent_cascade preset
+    p: Prob = 0.1
+    seeds: Annotated[int, Field(ge=1)] = 1
+    # feeds: how long a post stays readable and how its visibility decays (SEISMIC kernel)
+    feed_window_h: PosFloat = 24.0
+    visibility_plateau_min: PosFloat = 5.0
+    visibility_exponent: Annotated[float, Field(gt=0.0, le=5.0)] = 1.23
+    attention: PosFloat = 3.0
+    # share hazard modifiers
+    reinforcement: NonNegFloat = 0.0
+    reinforcement_ref: Annotated[int, Field(ge=1, le=50)] = 2
+    mood_strength: NonNegFloat = 1.0
+    credibility_peer: NonNegFloat = 1.0
+    credibility_kol: NonNegFloat = 1.3
+    credibility_brand: NonNegFloat = 0.6
+    credibility_media: NonNegFloat = 1.2
+    sponsored_discount: Prob = 0.6
+
+
+NoveltyKind = Literal["exponential", "power_law", "constant"]
+
+
+class MessageConfig(_Section):
+    """One thing that spreads: a campaign topic, an ad, a complaint, a trend..."""
+
+    name: str = "topic"
+    kind: Literal["topic", "campaign", "ad", "trend"] = "topic"
+    topic: Literal["custom", "hot_topic", "large_event", "extra_large_event"] = "custom"
+    origin: Literal["brand", "kol", "random", "customer"] | int = "random"
+    n_origins: Annotated[int, Field(ge=1)] = 1
+    start_h: NonNegFloat = 0.0
+    virality: NonNegFloat = 0.6
+    appeal: NonNegFloat = 1.0
+    valence: Literal[-1, 0, 1] = 0
+    relevance_weight: Prob = 0.5
+    sentiment_impact: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+    novelty: NoveltyKind = "exponential"
+    half_life_h: PosFloat = 24.0
+    power_law_tau_h: PosFloat = 6.0
+    power_law_alpha: PosFloat = 1.5
+    sponsored: bool = False
+
+
+#: Topic kinds of claim F1. Each preset sets virality and novelty decay; the
+#: lifetime follows from the mechanism (see docs/model.md).
+TOPIC_PRESETS: dict[str, dict[str, object]] = {
+    "hot_topic": {"virality": 0.75, "novelty": "exponential", "half_life_h": 72.0},
+    "large_event": {"virality": 1.6, "novelty": "exponential", "half_life_h": 10.0},
+    "extra_large_event": {"virality": 1.6, "novelty": "exponential", "half_life_h": 40.0},
+}
+
+
+class CrisisConfig(_Section):
+    """A complaint against the brand and the brand's response (DESIGN §2, Crisis)."""
+
+    start_h: NonNegFloat = 24.0
+    origin: Literal["customer", "kol"] | int = "customer"
+    justified: bool = True
+    virality: NonNegFloat = 0.9
+    appeal: NonNegFloat = 1.0
+    sentiment_impact: Annotated[float, Field(ge=-1.0, le=0.0)] = -0.4
+    underdog_strength: NonNegFloat = 0.3
+    monitoring: Literal["none", "passive", "active"] = "active"
+    approval_delay_h: NonNegFloat = 4.0
+    strategy: Literal[
+        "silence",
+        "apologize",
+        "compensate",
+        "private_channel",
+        "deny",
+        "argue",
+        "delete",
+        "apologize_with_kols",
+    ] = "apologize"
+    half_life_h: PosFloat = 24.0
+    # monitoring thresholds (what the brand's listening needs to see)
+    detect_active_shares: Annotated[int, Field(ge=1)] = 5
+    detect_passive_shares: Annotated[int, Field(ge=1)] = 50
+    detect_none_reach: Annotated[float, Field(gt=0.0, le=1.0)] = 0.05
+    # responses
+    response_virality: NonNegFloat = 0.4
+    apology_effect: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+    apology_sentiment: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
+    compensation_effect: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
+    compensation_sentiment: Annotated[float, Field(ge=0.0, le=1.0)] = 0.45
+    compensation_per_customer: NonNegFloat = 20.0
+    compensation_invite_p: Prob = 0.02
+    private_channel_visibility: Prob = 0.3
+    private_channel_cost: NonNegFloat = 5.0
+    deny_backlash: Annotated[float, Field(ge=1.0, le=20.0)] = 2.0
+    argue_backlash: Annotated[float, Field(ge=1.0, le=20.0)] = 1.6
+    deny_effect_unjustified: Annotated[float, Field(ge=0.0, le=1.0)] = 0.4
+    delete_visibility: Prob = 0.2
+    discovery_rate_per_h: NonNegFloat = 0.05
+    coverup_virality: NonNegFloat = 1.5
+    mobilized_kols: Annotated[int, Field(ge=0)] = 5
+    shared_effect_weight: Prob = 0.3
+    customer_lost_threshold: Annotated[float, Field(ge=-1.0, le=1.0)] = -0.3
+
+
+class AnalysisConfig(_Section):
+    """Thresholds of the lifecycle phases, measured on the incidence curve."""
+
+    ignition: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.05
+    plateau: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
+    decay: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.5
+    smoothing_h: Annotated[float, Field(ge=0.0)] = 24.0
+    contain: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.1
+
+
+class RunConfig(_Section):
+    """Horizon, step, replicates, seed and engine."""
+
+    seed: Annotated[int, Field(ge=0)] = 0
+    horizon_h: Annotated[float, Field(gt=0.0, le=24 * 365)] = 336.0
+    step_minutes: Annotated[float, Field(gt=0.0, le=1440.0)] = 60.0
+    replicates: Annotated[int, Field(ge=1, le=100_000)] = 20
+    engine: Literal["fast", "reference"] = "fast"
+
+    @model_validator(mode="after")
+    def _check(self) -> RunConfig:
+        if (1440.0 / self.step_minutes) % 1:
+            raise ValueError(
+                f"run.step_minutes ({self.step_minutes}) must divide a day (1440 minutes), "
+                "e.g. 15, 30, 60, 120"
+            )
+        return self
+
+
+class Scenario(_Section):
+    """A complete, validated scenario."""
+
+    name: str = "scenario"
+    description: str = ""
+    graph: GraphConfig = GraphConfig()
+    population: PopulationConfig = PopulationConfig()
+    brand: BrandConfig = BrandConfig()
+    dynamics: DynamicsConfig = DynamicsConfig()
+    messages: list[MessageConfig] = Field(default_factory=lambda: [MessageConfig()])
+    crisis: CrisisConfig | None = None
+    analysis: AnalysisConfig = AnalysisConfig()
+    run: RunConfig = RunConfig()
+    variants: list[dict[str, object]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        names = [m.name for m in self.messages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"messages: names must be unique, got {names}")
+        return self
