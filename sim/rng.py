@@ -34,7 +34,7 @@ __all__ = [
 STREAM_READ = 1  # when (if ever) a follower reads a post in its feed
 STREAM_SHARE = 2  # whether a reading leads to a share
 STREAM_SEED = 3  # choice of seed accounts inside the engine
-STREAM_EFFECT = 4  # side effects of a reading (e.g. invited complaints)
+STREAM_REPLY = 4  # whether a reader of a complaint also sees the brand's reply under it
 
 
 def _name_key(name: str) -> int:

@@ -40,6 +40,7 @@ class FastEngine:
         self.counters = Counters(inputs.n_steps, m)
         r = inputs.rules
         self._totals = initial_totals(pop, self.sentiment, r.nsi_band, r.lost_threshold)
+        self.initial_totals = self._totals.copy()
         # event pool: a ring of K+1 buckets of linked lists
         n_ring = inputs.gtable.shape[1]  # K + 1
         self.head = np.full(n_ring, -1, dtype=np.int64)
@@ -90,7 +91,8 @@ class FastEngine:
             self.ev_next, self.free_stack, self.n_free, self.role, self.is_target, self.interest,
             self.propensity, self.sentiment, self.status, self.exposures, self.modifier,
             base_hazard, msg.valence, msg.relevance_weight, msg.impact, msg.sponsored,
-            msg.effect_target, msg.effect_mult, msg.effect_shared_weight, r.cred_role,
+            msg.effect_target, msg.effect_mult, msg.effect_shared_weight, msg.reply_of, msg.reply_p,
+            msg.reply_src, r.cred_role,
             r.sponsored_discount, r.mood_strength, r.reinforcement, r.reinforcement_ref,
             r.nsi_band, r.lost_threshold, self._totals, c.new_shares, c.new_aware, c.new_target,
             c.new_kol_shares, t,

@@ -28,7 +28,7 @@ import math
 import numba as nb
 import numpy as np
 
-from sim.rng import STREAM_READ, STREAM_SHARE, hash_uniform
+from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_uniform
 
 UNAWARE, AWARE, SHARED, ORIGIN = 0, 1, 2, 3
 
@@ -62,6 +62,24 @@ def _update_sentiment(v, new_s, sentiment, is_target, totals, band, lost_thresho
 
 
 @nb.njit(cache=True)
+def _first_reading_effects(
+    v, m, cred, status, modifier, sentiment, is_target, totals, impact, effect_target, effect_mult,
+    effect_shared_weight, band, lost_threshold,
+):
+    """Effects of ``v``'s first reading of ``m``: sentiment shift and the modifier of the
+    message ``m`` acts on; weaker (``effect_shared_weight``) if ``v`` already shared that one."""
+    tm = effect_target[m]
+    weight = 1.0
+    if tm >= 0 and status[tm, v] >= SHARED:
+        weight = effect_shared_weight[m]
+    if impact[m] != 0.0:
+        delta = max(-1.0, min(1.0, impact[m] * cred * weight))
+        _update_sentiment(v, _bounded_shift(sentiment[v], delta), sentiment, is_target, totals, band, lost_threshold)
+    if tm >= 0:
+        modifier[tm, v] *= 1.0 + (effect_mult[m] - 1.0) * weight
+
+
+@nb.njit(cache=True)
 def process_reads(
     t,
     key,
@@ -89,6 +107,9 @@ def process_reads(
     effect_target,
     effect_mult,
     effect_shared_weight,
+    reply_of,
+    reply_p,
+    reply_src,
     cred_role,
     sponsored_discount,
     mood_strength,
@@ -142,18 +163,23 @@ def process_reads(
             cred *= sponsored_discount
         # effects of reading (sentiment, modifier of another message) apply at the first reading
         if n_exp == 1:
-            tm = effect_target[m]
-            weight = 1.0
-            if tm >= 0 and status[tm, v] >= SHARED:
-                weight = effect_shared_weight[m]
-            if impact[m] != 0.0:
-                delta = impact[m] * cred * weight
-                delta = max(-1.0, min(1.0, delta))
-                _update_sentiment(
-                    v, _bounded_shift(sentiment[v], delta), sentiment, is_target, totals, band, lost_threshold
+            _first_reading_effects(
+                v, m, cred, status, modifier, sentiment, is_target, totals, impact, effect_target,
+                effect_mult, effect_shared_weight, band, lost_threshold,
+            )
+        # the brand's reply shown under this message (a crisis response attached to the complaint)
+        r = reply_of[m]
+        if r >= 0 and status[r, v] == UNAWARE:
+            if hash_uniform(key, STREAM_REPLY, t, r, v, src) < reply_p[m]:
+                status[r, v] = AWARE
+                exposures[r, v] = 1
+                new_aware[row, r] += 1
+                if is_target[v]:
+                    new_target[row, r] += 1
+                _first_reading_effects(
+                    v, r, cred_role[role[reply_src[m]]], status, modifier, sentiment, is_target, totals,
+                    impact, effect_target, effect_mult, effect_shared_weight, band, lost_threshold,
                 )
-            if tm >= 0:
-                modifier[tm, v] *= 1.0 + (effect_mult[m] - 1.0) * weight
         # share decision
         lam = base_hazard[m]
         if lam <= 0.0:

@@ -79,6 +79,19 @@ class Account(mesa.Agent):
                 still_there.append(item)  # not read yet, still in the feed
         self.feed = still_there
 
+    def feel(self, m: int, credibility: float) -> None:
+        """Effects of a first reading of ``m``: sentiment, and the modifier of the message it acts on."""
+        msg = self.engine.inputs.messages
+        target = int(msg.effect_target[m])
+        weight = 1.0
+        if target >= 0 and self.has_shared(target):
+            weight = float(msg.effect_shared_weight[m])  # weaker on those who shared the target
+        if msg.impact[m] != 0.0:
+            delta = max(-1.0, min(1.0, float(msg.impact[m]) * credibility * weight))
+            self.engine.set_sentiment(self, move_sentiment(self.sentiment, delta))
+        if target >= 0:
+            self.modifier[target] *= 1.0 + (float(msg.effect_mult[m]) - 1.0) * weight
+
     def read(self, item: FeedItem) -> None:
         """Reading a post: awareness, sentiment, the message's effects, then the share decision."""
         eng = self.engine
@@ -91,15 +104,14 @@ class Account(mesa.Agent):
             eng.count_aware(self, m)
         credibility = eng.credibility_of(item.source, m)
         if self.exposures[m] == 1:
-            target = int(msg.effect_target[m])
-            weight = 1.0
-            if target >= 0 and self.has_shared(target):
-                weight = float(msg.effect_shared_weight[m])  # weaker on those who shared the target
-            if msg.impact[m] != 0.0:
-                delta = max(-1.0, min(1.0, float(msg.impact[m]) * credibility * weight))
-                eng.set_sentiment(self, move_sentiment(self.sentiment, delta))
-            if target >= 0:
-                self.modifier[target] *= 1.0 + (float(msg.effect_mult[m]) - 1.0) * weight
+            self.feel(m, credibility)
+        reply = int(msg.reply_of[m])
+        if reply >= 0 and self.status[reply] == "unaware" and eng.random.random() < msg.reply_p[m]:
+            # the brand's reply shown under the complaint
+            self.status[reply] = "aware"
+            self.exposures[reply] = 1
+            eng.count_aware(self, reply)
+            self.feel(reply, float(rules.cred_role[eng.accounts[int(msg.reply_src[m])].role]))
         hazard = eng.base_hazard[m]
         if hazard <= 0.0:
             return
@@ -140,6 +152,7 @@ class ReferenceEngine:
         self.counters = Counters(inputs.n_steps, len(inputs.messages))
         r = inputs.rules
         self.totals = initial_totals(pop, pop.sentiment, r.nsi_band, r.lost_threshold)
+        self.initial_totals = self.totals.copy()
         self.posts: list[tuple[int, int]] = []
         self.t = 0
         self.base_hazard = np.zeros(len(inputs.messages))

@@ -155,7 +155,7 @@ class BuzzModel(mesa.Model):
 
     def pick_origin(self, origin: object, k: int, gen: np.random.Generator, where: str) -> np.ndarray:
         """Accounts that originate a message: "random" people, a small "customer"
-        (a target account with at most the median follower count), a "kol", or a node id."""
+        (an ordinary target account between the median and the 90th percentile of follower count), a "kol", or a node id."""
         pop = self.population
         people = np.flatnonzero(pop.is_person)
         if isinstance(origin, int):
@@ -166,7 +166,11 @@ class BuzzModel(mesa.Model):
             return gen.choice(people, min(k, people.size), replace=False)
         if origin == "customer":
             fc = pop.graph.follower_count()[: pop.n_people]
-            pool = np.flatnonzero(pop.is_target[: pop.n_people] & (fc <= np.median(fc)) & (pop.role[: pop.n_people] == FOLLOWER))
+            lo, hi = np.quantile(fc, [0.5, 0.9])
+            pool = np.flatnonzero(
+                pop.is_target[: pop.n_people] & (fc >= max(lo, 1)) & (fc <= max(hi, 1))
+                & (pop.role[: pop.n_people] == FOLLOWER)
+            )
             if pool.size == 0:
                 pool = people
             return gen.choice(pool, min(k, pool.size), replace=False)

@@ -173,6 +173,10 @@ class CrisisPlan:
             kols = sorted(model.kols, key=lambda k: -k.followers)[: c.mobilized_kols]
             origins += [k.node for k in kols]
         model.launch(self.i_response, np.array(origins))
+        msgs = model.messages
+        msgs.reply_of[self.i_complaint] = self.i_response
+        msgs.reply_p[self.i_complaint] = c.reply_visibility
+        msgs.reply_src[self.i_complaint] = brand.node
 
     def _invite_complaints(self, t: int) -> None:
         """Compensation invites copycat complaints (Herhausen et al. 2019): each target
@@ -193,14 +197,16 @@ class CrisisPlan:
         self.invited_complaints += int(who.size)
 
     # -- metrics ----------------------------------------------------------------------
-    def summary(self, series: pd.DataFrame, nsi: np.ndarray) -> dict[str, float]:
+    def summary(self, series: pd.DataFrame, nsi: np.ndarray) -> dict[str, object]:
         """Crisis metrics of the finished run (see docs/model.md, "Outputs")."""
         model, c = self.model, self.cfg
         eng = model.engine
         dt = model.dt_h
         negative = ["complaint"] + (["coverup"] if self.i_coverup >= 0 else [])
         neg = series[series["message"].isin(negative)].groupby("hour")["new_shares"].sum().to_numpy()
-        complaint = series[series["message"] == "complaint"]
+        negative_aware = eng.is_aware(self.i_complaint)
+        if self.i_coverup >= 0:
+            negative_aware = negative_aware | eng.is_aware(self.i_coverup)
         peak_h = int(np.argmax(neg)) if neg.sum() > 0 else np.nan
         contain = time_to_contain(neg, contain=model.effective.analysis.contain, smoothing_h=6.0)
         if c.strategy == "compensate":
@@ -210,13 +216,15 @@ class CrisisPlan:
             self.costs["private_channel"] = c.private_channel_cost * float(eng.has_shared(self.i_complaint).sum())
         resp_t = np.nan if self.responded_step is None or c.strategy == "silence" else self.responded_step * dt - c.start_h
         out = {
-            "negative_reach": int(complaint["new_reach"].sum()),
+            "strategy": c.strategy,
+            "approval_delay_h": float(c.approval_delay_h),
+            "negative_reach": int(negative_aware.sum()),
             "negative_shares": int(neg.sum()),
             "peak_negative_per_h": float(neg.max()) if neg.size else 0.0,
             "t_peak_negative_h": float(peak_h),
             "time_to_contain_h": float(contain - c.start_h) if np.isfinite(contain) else np.nan,
             "nsi_final": float(nsi[-1]),
-            "customers_lost": int(round(eng.counters.totals[-1, 3])),
+            "customers_lost": int(round(eng.counters.totals[-1, 3] - eng.initial_totals[3])),
             "response_time_h": float(resp_t),
             "detected_h": float(self.detected_step * dt - c.start_h) if self.detected_step is not None else np.nan,
             "response_reach": int(series.loc[series["message"] == "response", "new_reach"].sum()),

@@ -111,6 +111,11 @@ class MessageTable:
         self.effect_shared_weight = np.array([x.effect_shared_weight for x in m], dtype=np.float64)
         #: per-message visibility multiplier of new posts (deleting posts lowers it)
         self.visibility = np.ones(len(m))
+        #: a reply attached to a message (the brand's answer under the complaint): its index
+        #: (-1 none), the chance a reader of the message also sees it, and who posted it
+        self.reply_of = np.full(len(m), -1, dtype=np.int64)
+        self.reply_p = np.zeros(len(m))
+        self.reply_src = np.zeros(len(m), dtype=np.int64)
         #: start time in hours of each message (NaN until launched)
         self.start_h = np.array([np.nan if x.start_h is None else x.start_h for x in m])
 

@@ -164,7 +164,7 @@ class CrisisConfig(_Section):
     start_h: NonNegFloat = 24.0
     origin: Literal["customer", "kol"] | int = "customer"
     justified: bool = True
-    virality: NonNegFloat = 0.9
+    virality: NonNegFloat = 1.2
     appeal: NonNegFloat = 1.0
     sentiment_impact: Annotated[float, Field(ge=-1.0, le=0.0)] = -0.4
     underdog_strength: NonNegFloat = 0.3
@@ -187,6 +187,7 @@ class CrisisConfig(_Section):
     detect_none_reach: Annotated[float, Field(gt=0.0, le=1.0)] = 0.05
     # responses
     response_virality: NonNegFloat = 0.4
+    reply_visibility: Prob = 0.5
     apology_effect: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
     apology_sentiment: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
     compensation_effect: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
