@@ -29,7 +29,8 @@ class BuzzModel(mesa.Model):
     Order of one step ``t`` (time ``t * dt`` hours; steps are numbered from 0):
 
     1. **Scheduled origins** — messages starting at ``t`` whose origin is not an
-       agent (random accounts, a customer, a given node) are posted.
+       agent (random accounts, a customer, a given node) are posted; topics with
+       exogenous interest get their Poisson stream of independent posts.
     2. **Agents act** — the brand posts its scheduled messages and, in a crisis,
        monitors, waits for approval and responds; KOLs post what they originate.
     3. **Engine** — readings due at ``t`` are processed (awareness, sentiment,
@@ -131,6 +132,10 @@ class BuzzModel(mesa.Model):
                 accounts = self.pick_origin(msg.origin, msg.n_origins, seeding, f"messages.{i}.origin")
                 self._origin_schedule.setdefault(step, []).append((i, accounts))
 
+        self._external = [i for i, msg in enumerate(messages) if msg.external_rate_per_h > 0]
+        self._external_rng = rng_mod.generator(seed, "external")
+        self._people = np.flatnonzero(pop.is_person)
+
         self.brand: Brand | None = None
         if pop.brand_node >= 0:
             self.brand = Brand(self, pop.brand_node, brand_schedule)
@@ -187,7 +192,7 @@ class BuzzModel(mesa.Model):
             relevance_weight=mc.relevance_weight, sentiment_impact=mc.sentiment_impact,
             novelty=mc.novelty, half_life_h=mc.half_life_h, tau_h=mc.power_law_tau_h,
             alpha=mc.power_law_alpha, start_h=mc.start_h, sponsored=mc.sponsored,
-            origin=mc.origin, n_origins=mc.n_origins,
+            origin=mc.origin, n_origins=mc.n_origins, external_rate_per_h=mc.external_rate_per_h,
         )
 
     def mean_sentiment(self) -> float:
@@ -207,6 +212,11 @@ class BuzzModel(mesa.Model):
         self.t = t
         for m, accounts in self._origin_schedule.get(t, ()):
             self.engine.inject(t, m, accounts)
+        for m in self._external:
+            rate = self.messages.messages[m].external_rate_per_h * self.messages.novelty_at(m, t * self.dt_h)
+            k = int(self._external_rng.poisson(rate * self.dt_h)) if rate > 0 else 0
+            if k:
+                self.engine.inject(t, m, self._external_rng.choice(self._people, k))
         if self.brand is not None:
             self.brand.step()
         for kol in self.kols:

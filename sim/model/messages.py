@@ -74,6 +74,7 @@ class Message:
     effect_shared_weight: float = 1.0
     origin: object = "random"
     n_origins: int = 1
+    external_rate_per_h: float = 0.0
     meta: dict = field(default_factory=dict)
 
 
@@ -124,6 +125,13 @@ class MessageTable:
 
     def index(self, name: str) -> int:
         return self.names.index(name)
+
+    def novelty_at(self, i: int, t_h: float) -> float:
+        """Novelty of message ``i`` at time ``t_h`` (0 before it starts)."""
+        x = self.messages[i]
+        if np.isnan(self.start_h[i]):
+            return 0.0
+        return float(novelty(x.novelty, t_h - self.start_h[i], x.half_life_h, x.tau_h, x.alpha))
 
     def base_hazard(self, t_h: float) -> np.ndarray:
         """``virality * appeal * bonus * novelty(age)`` of every message at time ``t_h``."""

@@ -147,14 +147,22 @@ class MessageConfig(_Section):
     power_law_tau_h: PosFloat = 6.0
     power_law_alpha: PosFloat = 1.5
     sponsored: bool = False
+    # exogenous interest: people who post about the topic on their own (news, offline
+    # events), a Poisson stream of rate external_rate_per_h * novelty(age)
+    external_rate_per_h: NonNegFloat = 0.0
 
 
 #: Topic kinds of claim F1. Each preset sets virality and novelty decay; the
 #: lifetime follows from the mechanism (see docs/model.md).
 TOPIC_PRESETS: dict[str, dict[str, object]] = {
-    "hot_topic": {"virality": 0.75, "novelty": "exponential", "half_life_h": 72.0},
-    "large_event": {"virality": 1.6, "novelty": "exponential", "half_life_h": 10.0},
-    "extra_large_event": {"virality": 1.6, "novelty": "exponential", "half_life_h": 40.0},
+    # lives 1-2 weeks: long-lived exogenous interest, modest virality
+    "hot_topic": {"virality": 1.2, "novelty": "exponential", "half_life_h": 220.0, "external_rate_per_h": 3.0},
+    # about 2 days: a sharp shock that is news for half a day
+    "large_event": {"virality": 1.3, "novelty": "exponential", "half_life_h": 14.0, "external_rate_per_h": 40.0},
+    # about a week: a strong shock that stays news for days
+    "extra_large_event": {
+        "virality": 1.3, "novelty": "exponential", "half_life_h": 100.0, "external_rate_per_h": 25.0,
+    },
 }
 
 
