@@ -3,7 +3,8 @@
 ``independent_cascade``: every account always online (activity 1), a feed window of
 one step, flat daily rhythm, constant novelty, no mood, reinforcement, credibility
 or interest effects, no brand account; the primary message starts from
-``dynamics.seeds`` accounts drawn uniformly at random and every exposure shares
+``dynamics.seeds`` accounts drawn uniformly at random (or from the node named by
+``messages[0].origin``) and every exposure shares
 with probability ``dynamics.p`` one step later. This is exactly the independent
 cascade model (Kempe, Kleinberg & Tardos 2003), used to check the engine against
 theory and peers.
@@ -28,7 +29,10 @@ def apply_preset(sc: Scenario) -> Scenario:
         first = sc.messages[0].model_copy(
             update=dict(
                 virality=lam, appeal=1.0, valence=0, relevance_weight=0.0, sentiment_impact=0.0,
-                novelty="constant", origin="random", n_origins=d.seeds, start_h=0.0, sponsored=False,
+                novelty="constant", start_h=0.0, sponsored=False, external_rate_per_h=0.0,
+                # seeds uniformly at random, unless the scenario names the seed node
+                origin=sc.messages[0].origin if isinstance(sc.messages[0].origin, int) else "random",
+                n_origins=d.seeds,
             )
         )
         step_h = sc.run.step_minutes / 60.0
