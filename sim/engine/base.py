@@ -30,6 +30,21 @@ class RuleParams:
     lost_threshold: float
 
 
+@dataclass(frozen=True)
+class ReadingParams:
+    """The post clock (sim.model.visibility): the fast engine uses its table, the
+    reference engine the hazard itself."""
+
+    circadian: np.ndarray  # 24 hourly multipliers, mean 1
+    attention: float
+    plateau_min: float
+    exponent: float
+    window_h: float
+    phase_min: float  # resolution of the post's clock time for the rhythm
+    age_min: float  # age grid of the table
+    latency_h: float  # minimum delay between a post and its reading
+
+
 @dataclass
 class EngineInputs:
     """Everything an engine needs to run one replicate."""
@@ -37,8 +52,9 @@ class EngineInputs:
     population: Population
     messages: MessageTable
     rules: RuleParams
-    gtable: np.ndarray  # cumulative reading hazard G[phase, j], see sim.model.visibility
+    gtable: np.ndarray  # cumulative reading hazard G[phase, age] (× attention), see sim.model.visibility
     rho: np.ndarray  # session rate per account (inf = always online; 0 = never reads)
+    reading: ReadingParams
     key: np.uint64  # counter-based RNG key of the run
     n_steps: int
     dt_h: float

@@ -41,27 +41,28 @@ class FastEngine:
         r = inputs.rules
         self._totals = initial_totals(pop, self.sentiment, r.nsi_band, r.lost_threshold)
         self.initial_totals = self._totals.copy()
-        # event pool: a ring of K+1 buckets of linked lists
-        n_ring = inputs.gtable.shape[1]  # K + 1
+        rd = inputs.reading
+        # readings wait in a ring of buckets, one per future step (linked lists in a pool)
+        n_ring = int(np.ceil((rd.window_h + rd.latency_h) / inputs.dt_h)) + 2
         self.head = np.full(n_ring, -1, dtype=np.int64)
-        self.bucket_len = np.zeros(n_ring, dtype=np.int64)
         cap = 1024
-        self.ev_acc = np.empty(cap, dtype=np.int32)
-        self.ev_msg = np.empty(cap, dtype=np.int32)
-        self.ev_src = np.empty(cap, dtype=np.int32)
-        self.ev_next = np.empty(cap, dtype=np.int64)
-        self.free_stack = np.arange(cap, dtype=np.int64)[::-1].copy()
+        self.pool = (
+            np.empty(cap, np.float64), np.empty(cap, np.int32), np.empty(cap, np.int32),
+            np.empty(cap, np.int32), np.empty(cap, np.int64), np.arange(cap, dtype=np.int64)[::-1].copy(),
+        )
         self.n_free = cap
         self._pending_acc: list[np.ndarray] = []
         self._pending_msg: list[np.ndarray] = []
+        self._exp = np.zeros(1, np.int64)
+        self._reads = np.zeros(1, np.int64)
 
     # -- agent-facing API -------------------------------------------------
     def inject(self, t: int, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> np.ndarray:
-        """Accounts post message ``m`` at step ``t``; returns those that posted."""
+        """Accounts post message ``m`` at the start of step ``t``; returns those that posted."""
         c = self.counters
         posted = K.inject(
             t, m, np.asarray(accounts, dtype=np.int64), as_origin, self.role, self.is_target,
-            self.status, c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, t,
+            self.status, c.new_shares, c.new_aware, c.new_target, c.new_kol_shares,
         )
         self._pending_acc.append(posted)
         self._pending_msg.append(np.full(posted.size, m, dtype=np.int32))
@@ -74,58 +75,37 @@ class FastEngine:
     def is_aware(self, m: int) -> np.ndarray:
         return self.status[m] >= K.AWARE
 
-    def scale_modifier(self, m: int, accounts: np.ndarray, factor: float) -> None:
-        """Multiply the share hazard of message ``m`` for ``accounts`` by ``factor``."""
-        self.modifier[m, accounts] *= factor
-
     def current_totals(self) -> np.ndarray:
         return self._totals.copy()
 
     # -- one step ----------------------------------------------------------
-    def step(self, t: int, base_hazard: np.ndarray) -> None:
-        """Advance step ``t``: readings due now, then fan-out of every post of ``t``."""
-        inp, c, msg = self.inputs, self.counters, self.inputs.messages
-        r = inp.rules
-        post_acc, post_msg, _, self.n_free, n_reads = K.process_reads(
-            t, inp.key, self.head, self.bucket_len, self.ev_acc, self.ev_msg, self.ev_src,
-            self.ev_next, self.free_stack, self.n_free, self.role, self.is_target, self.interest,
-            self.propensity, self.sentiment, self.status, self.exposures, self.modifier,
-            base_hazard, msg.valence, msg.relevance_weight, msg.impact, msg.sponsored,
-            msg.effect_target, msg.effect_mult, msg.effect_shared_weight, msg.reply_of, msg.reply_p,
-            msg.reply_src, r.cred_role,
-            r.sponsored_discount, r.mood_strength, r.reinforcement, r.reinforcement_ref,
-            r.nsi_band, r.lost_threshold, self._totals, c.new_shares, c.new_aware, c.new_target,
-            c.new_kol_shares, t,
-        )
+    def step(self, t: int) -> None:
+        """Advance step ``t``: injected posts, then every reading due in the step, in time order."""
+        inp, c, msg, r, rd = self.inputs, self.counters, self.inputs.messages, self.inputs.rules, self.inputs.reading
         if self._pending_acc:
-            post_acc = np.concatenate([*self._pending_acc, post_acc])
-            post_msg = np.concatenate([*self._pending_msg, post_msg])
+            inj_acc = np.concatenate(self._pending_acc)
+            inj_msg = np.concatenate(self._pending_msg)
             self._pending_acc.clear()
             self._pending_msg.clear()
-        need = K.fan_out_bound(post_acc, self.graph.indptr)
-        if need > self.n_free:
-            self._grow(need)
-        self.n_free, n_exp, _ = K.fan_out(
-            t, inp.key, post_acc, post_msg, self.graph.indptr, self.graph.indices, self.rho,
-            self.status, msg.visibility, inp.gtable, self.head, self.bucket_len, self.ev_acc,
-            self.ev_msg, self.ev_src, self.ev_next, self.free_stack, self.n_free,
+        else:
+            inj_acc = np.zeros(0, np.int32)
+            inj_msg = np.zeros(0, np.int32)
+        self._exp[0] = 0
+        self._reads[0] = 0
+        *pool, self.n_free = K.advance(
+            t, inp.dt_h, inp.key, inj_acc, inj_msg,
+            self.graph.indptr, self.graph.indices, self.rho, self.role, self.is_target, self.interest,
+            self.propensity, self.sentiment, self.status, self.exposures, self.modifier,
+            self.head, *self.pool, self.n_free,
+            inp.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, rd.latency_h,
+            msg.static_hazard, msg.nov_code, msg.half_life, msg.tau, msg.alpha, msg.start_h, msg.visibility,
+            msg.valence, msg.relevance_weight, msg.impact, msg.sponsored, msg.effect_target, msg.effect_mult,
+            msg.effect_shared_weight, msg.reply_of, msg.reply_p, msg.reply_src,
+            r.cred_role, r.sponsored_discount, r.mood_strength, r.reinforcement, r.reinforcement_ref,
+            r.nsi_band, r.lost_threshold,
+            self._totals, c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, self._exp, self._reads,
         )
-        c.reads[t] = n_reads
-        c.exposures[t] = n_exp
+        self.pool = tuple(pool)
+        c.reads[t] = self._reads[0]
+        c.exposures[t] = self._exp[0]
         c.totals[t] = self._totals
-
-    def _grow(self, need: int) -> None:
-        """Enlarge the event pool so that at least ``need`` slots are free."""
-        old = self.ev_acc.size
-        used = old - self.n_free
-        new = max(2 * old, used + need + 1024)
-        for name in ("ev_acc", "ev_msg", "ev_src", "ev_next"):
-            arr = getattr(self, name)
-            grown = np.empty(new, dtype=arr.dtype)
-            grown[:old] = arr
-            setattr(self, name, grown)
-        stack = np.empty(new, dtype=np.int64)
-        stack[: self.n_free] = self.free_stack[: self.n_free]
-        stack[self.n_free : self.n_free + new - old] = np.arange(new - 1, old - 1, -1)
-        self.free_stack = stack
-        self.n_free += new - old

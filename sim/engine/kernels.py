@@ -1,24 +1,25 @@
 """numba kernels of the fast engine: pure functions of arrays and scalars.
 
-The engine is event-driven: work is proportional to posts and readings, never a
-pass over all accounts per step. One step ``t`` is:
+The engine is event-driven in continuous time: work is proportional to posts and
+readings, never a pass over all accounts per step. A *reading* (follower ``w``
+reads message ``m`` posted by ``v``) happens at a continuous time drawn when the
+post is made; steps only group events for the agents and the data collection, so
+the answer does not depend on the step length beyond the rounding of the daily
+rhythm (see :mod:`sim.model.visibility`). One step ``t`` (times ``[t dt, (t+1) dt)``):
 
-1. :func:`process_reads` — every reading due at ``t`` (a follower reading a post in
-   its feed) makes the reader aware, moves its sentiment, applies the message's
-   effects and draws the share decision; sharers are returned as new posts.
-2. :func:`inject` — posts by agents (brand, KOLs, seeds) are added by the caller.
-3. :func:`fan_out` — each new post lands in the feeds of the poster's followers;
-   for each follower the step at which it will read the post, if ever within the
-   feed window, is drawn by inversion of the cumulative reading hazard
-   (see :mod:`sim.model.visibility`) and the reading is queued in that step's bucket.
+1. posts injected by agents (origins, brand, KOLs) are made at ``t dt`` and fanned out;
+2. the readings due in this step are processed in time order (a binary heap);
+   a reading makes the reader aware, moves its sentiment, applies the message's
+   effects and draws the share decision; a share is a post made at that instant,
+   whose readings are queued — in the heap if they fall in this step, otherwise in
+   the bucket of their step (a ring of linked lists).
 
-Pending readings live in a pool of linked lists, one list per future step (a ring
-of ``K + 1`` buckets). Draws are counter-based hashes of
-``(key, stream, step, message, account, source)`` (:mod:`sim.rng`), so the outcome
-does not depend on the order of work or on the thread count.
+Draws are counter-based hashes of ``(key, stream, post time step, message, account,
+source)`` (:mod:`sim.rng`), so the outcome does not depend on the order of work or
+on the thread count, and variants of a scenario share their draws.
 
-Status codes per (message, account): 0 unaware, 1 aware, 2 shared, 3 posted as
-an origin (sponsored posts are discounted when the message is sponsored).
+Status codes per (message, account): 0 unaware, 1 aware, 2 shared, 3 posted as an
+origin (sponsored posts are discounted when the message is sponsored).
 """
 
 from __future__ import annotations
@@ -34,10 +35,60 @@ UNAWARE, AWARE, SHARED, ORIGIN = 0, 1, 2, 3
 
 # indices of the running totals in ``totals`` (float64)
 T_SENT_SUM, T_POS, T_NEG, T_LOST = 0, 1, 2, 3
-N_TOTALS = 4
 
 # role codes (mirrors sim.model.population)
 _KOL = 1
+
+
+@nb.njit(cache=True)
+def step_of_time(time, dt):
+    """The step that contains time ``time`` (hours)."""
+    return int(math.floor(time / dt + 1e-9))
+
+
+@nb.njit(cache=True)
+def novelty_at(code, age, half_life, tau, alpha):
+    """Novelty of a message at ``age`` hours: constant (0), exponential (1), power law (2)."""
+    if age < 0.0:
+        return 0.0
+    if code == 0:
+        return 1.0
+    if code == 1:
+        return 2.0 ** (-age / half_life)
+    return (1.0 + age / tau) ** (-alpha)
+
+
+@nb.njit(cache=True)
+def reading_delay(u, rate, gtable, phase_h, age_h, post_time, latency):
+    """Delay (hours) after which a follower with session rate ``rate`` reads a post
+    made at ``post_time``, or -1 if it never does within the feed window.
+
+    Inversion of the cumulative hazard: the first age ``s`` with
+    ``rate * G[phase, s] >= E``, ``E = -ln u``, linear within the age grid.
+    """
+    if rate <= 0.0:
+        return -1.0
+    phase = int(math.floor((post_time % 24.0) / phase_h + 1e-9)) % gtable.shape[0]
+    row = gtable[phase]
+    n = row.shape[0]
+    x = -math.log(u) / rate
+    if x > row[n - 1]:
+        return -1.0
+    if x <= 0.0:
+        return latency
+    lo = 1
+    hi = n - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if row[mid] >= x:
+            hi = mid
+        else:
+            lo = mid + 1
+    g0 = row[lo - 1]
+    width = row[lo] - g0
+    frac = (x - g0) / width if width > 0.0 else 0.0
+    s = (lo - 1 + frac) * age_h
+    return max(s, latency)
 
 
 @nb.njit(cache=True)
@@ -79,135 +130,251 @@ def _first_reading_effects(
         modifier[tm, v] *= 1.0 + (effect_mult[m] - 1.0) * weight
 
 
-@nb.njit(cache=True)
-def process_reads(
-    t,
-    key,
-    head,
-    bucket_len,
-    ev_acc,
-    ev_msg,
-    ev_src,
-    ev_next,
-    free_stack,
-    n_free,
-    role,
-    is_target,
-    interest,
-    propensity,
-    sentiment,
-    status,
-    exposures,
-    modifier,
-    base_hazard,
-    valence,
-    relevance_weight,
-    impact,
-    sponsored,
-    effect_target,
-    effect_mult,
-    effect_shared_weight,
-    reply_of,
-    reply_p,
-    reply_src,
-    cred_role,
-    sponsored_discount,
-    mood_strength,
-    reinf_gamma,
-    reinf_ref,
-    band,
-    lost_threshold,
-    totals,
-    new_shares,
-    new_aware,
-    new_target,
-    new_kol_shares,
-    row,
-):
-    """Process every reading due at step ``t``.
+# --------------------------------------------------------------------------- event pool
 
-    Returns ``(post_acc, post_msg, n_posts, n_free, n_reads)``: the accounts that
-    shared during this step (to be fanned out), the new size of the free stack and
-    the number of readings processed. Counters of row ``row`` are incremented.
+
+@nb.njit(cache=True)
+def _grow_pool(ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free, need):
+    """Enlarge the event pool so that at least ``need`` slots are free."""
+    old = ev_time.shape[0]
+    new = old
+    while new - (old - n_free) < need + 1024:
+        new *= 2
+    t2 = np.empty(new, np.float64)
+    a2 = np.empty(new, np.int32)
+    m2 = np.empty(new, np.int32)
+    s2 = np.empty(new, np.int32)
+    x2 = np.empty(new, np.int64)
+    f2 = np.empty(new, np.int64)
+    t2[:old] = ev_time
+    a2[:old] = ev_acc
+    m2[:old] = ev_msg
+    s2[:old] = ev_src
+    x2[:old] = ev_next
+    f2[:n_free] = free_stack[:n_free]
+    k = n_free
+    for e in range(new - 1, old - 1, -1):
+        f2[k] = e
+        k += 1
+    return t2, a2, m2, s2, x2, f2, k
+
+
+@nb.njit(cache=True)
+def _heap_push(h_time, h_ev, size, time, e):
+    """Push (time, e) on a binary min-heap keyed by (time, e); returns the arrays and size."""
+    if size == h_time.shape[0]:
+        nt = np.empty(2 * size + 16, np.float64)
+        ne = np.empty(2 * size + 16, np.int64)
+        nt[:size] = h_time[:size]
+        ne[:size] = h_ev[:size]
+        h_time, h_ev = nt, ne
+    i = size
+    h_time[i] = time
+    h_ev[i] = e
+    while i > 0:
+        p = (i - 1) // 2
+        if h_time[p] < h_time[i] or (h_time[p] == h_time[i] and h_ev[p] <= h_ev[i]):
+            break
+        h_time[p], h_time[i] = h_time[i], h_time[p]
+        h_ev[p], h_ev[i] = h_ev[i], h_ev[p]
+        i = p
+    return h_time, h_ev, size + 1
+
+
+@nb.njit(cache=True)
+def _heap_pop(h_time, h_ev, size):
+    """Pop the minimum of the heap; returns (time, e, new size)."""
+    time = h_time[0]
+    e = h_ev[0]
+    size -= 1
+    h_time[0] = h_time[size]
+    h_ev[0] = h_ev[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        c = left
+        right = left + 1
+        if right < size and (
+            h_time[right] < h_time[left] or (h_time[right] == h_time[left] and h_ev[right] < h_ev[left])
+        ):
+            c = right
+        if h_time[i] < h_time[c] or (h_time[i] == h_time[c] and h_ev[i] <= h_ev[c]):
+            break
+        h_time[c], h_time[i] = h_time[i], h_time[c]
+        h_ev[c], h_ev[i] = h_ev[i], h_ev[c]
+        i = c
+    return time, e, size
+
+
+# --------------------------------------------------------------------------- one step
+
+
+@nb.njit(cache=True)
+def advance(
+    t, dt, key,
+    inj_acc, inj_msg,
+    indptr, indices, rho, role, is_target, interest, propensity,
+    sentiment, status, exposures, modifier,
+    head, ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free,
+    gtable, phase_h, age_h, latency,
+    static_hazard, nov_code, half_life, tau, alpha, start_h, visibility,
+    valence, relevance_weight, impact, sponsored, effect_target, effect_mult, effect_shared_weight,
+    reply_of, reply_p, reply_src,
+    cred_role, sponsored_discount, mood_strength, reinf_gamma, reinf_ref, band, lost_threshold,
+    totals, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
+):
+    """Advance step ``t``: fan out the injected posts, then process every reading of
+    the step in time order (new readings within the step join the heap).
+
+    Returns the (possibly enlarged) event pool: ``(ev_time, ev_acc, ev_msg, ev_src,
+    ev_next, free_stack, n_free)``.
     """
-    b = t % head.shape[0]
-    n_ev = bucket_len[b]
-    post_acc = np.empty(n_ev, dtype=np.int32)
-    post_msg = np.empty(n_ev, dtype=np.int32)
-    n_posts = 0
+    n_ring = head.shape[0]
+    t0 = t * dt
+    # the heap of this step's readings
+    h_time = np.empty(64, np.float64)
+    h_ev = np.empty(64, np.int64)
+    size = 0
+    b = t % n_ring
     e = head[b]
-    n_reads = 0
     while e >= 0:
+        h_time, h_ev, size = _heap_push(h_time, h_ev, size, ev_time[e], e)
+        e = ev_next[e]
+    head[b] = -1
+    # posts injected at the start of the step: queue as pseudo-readings? no: fan out now
+    n_posts = inj_acc.shape[0]
+    post_acc = np.empty(max(16, n_posts), np.int32)
+    post_msg = np.empty(max(16, n_posts), np.int32)
+    post_time = np.empty(max(16, n_posts), np.float64)
+    for i in range(n_posts):
+        post_acc[i] = inj_acc[i]
+        post_msg[i] = inj_msg[i]
+        post_time[i] = t0
+    k = 0
+    while True:
+        # 1. fan out every pending post (made at post_time[k] <= the next reading's time)
+        while k < n_posts:
+            v = post_acc[k]
+            m = post_msg[k]
+            tp = post_time[k]
+            k += 1
+            vis = visibility[m]
+            if vis <= 0.0:
+                continue
+            start = indptr[v]
+            end = indptr[v + 1]
+            exposures_count[0] += end - start
+            if n_free < end - start:
+                ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free = _grow_pool(
+                    ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free, end - start
+                )
+            post_step = step_of_time(tp, dt)
+            for j in range(start, end):
+                w = indices[j]
+                r = rho[w]
+                if r <= 0.0 or status[m, w] >= SHARED:
+                    continue
+                u = hash_uniform(key, STREAM_READ, post_step, m, w, v)
+                d = reading_delay(u, r * vis, gtable, phase_h, age_h, tp, latency)
+                if d < 0.0:
+                    continue
+                tr = tp + d
+                n_free -= 1
+                ne = free_stack[n_free]
+                ev_time[ne] = tr
+                ev_acc[ne] = w
+                ev_msg[ne] = m
+                ev_src[ne] = v
+                s = step_of_time(tr, dt)
+                if s <= t:
+                    ev_next[ne] = -1
+                    h_time, h_ev, size = _heap_push(h_time, h_ev, size, tr, ne)
+                else:
+                    bb = s % n_ring
+                    ev_next[ne] = head[bb]
+                    head[bb] = ne
+        if size == 0:
+            break
+        # 2. the next reading of the step
+        tr, e, size = _heap_pop(h_time, h_ev, size)
         v = ev_acc[e]
         m = ev_msg[e]
         src = ev_src[e]
-        nxt = ev_next[e]
         free_stack[n_free] = e
         n_free += 1
-        e = nxt
         st = status[m, v]
         if st >= SHARED:
             continue
-        n_reads += 1
+        reads_count[0] += 1
         n_exp = exposures[m, v]
         if n_exp < 255:
             n_exp += 1
             exposures[m, v] = n_exp
         if st == UNAWARE:
             status[m, v] = AWARE
-            new_aware[row, m] += 1
+            new_aware[t, m] += 1
             if is_target[v]:
-                new_target[row, m] += 1
+                new_target[t, m] += 1
         cred = cred_role[role[src]]
         if sponsored[m] and status[m, src] == ORIGIN:
             cred *= sponsored_discount
-        # effects of reading (sentiment, modifier of another message) apply at the first reading
         if n_exp == 1:
             _first_reading_effects(
                 v, m, cred, status, modifier, sentiment, is_target, totals, impact, effect_target,
                 effect_mult, effect_shared_weight, band, lost_threshold,
             )
         # the brand's reply shown under this message (a crisis response attached to the complaint)
-        r = reply_of[m]
-        if r >= 0 and status[r, v] == UNAWARE:
-            if hash_uniform(key, STREAM_REPLY, t, r, v, src) < reply_p[m]:
-                status[r, v] = AWARE
-                exposures[r, v] = 1
-                new_aware[row, r] += 1
+        rp = reply_of[m]
+        if rp >= 0 and status[rp, v] == UNAWARE:
+            if hash_uniform(key, STREAM_REPLY, step_of_time(tr, dt), rp, v, src) < reply_p[m]:
+                status[rp, v] = AWARE
+                exposures[rp, v] = 1
+                new_aware[t, rp] += 1
                 if is_target[v]:
-                    new_target[row, r] += 1
+                    new_target[t, rp] += 1
                 _first_reading_effects(
-                    v, r, cred_role[role[reply_src[m]]], status, modifier, sentiment, is_target, totals,
+                    v, rp, cred_role[role[reply_src[m]]], status, modifier, sentiment, is_target, totals,
                     impact, effect_target, effect_mult, effect_shared_weight, band, lost_threshold,
                 )
         # share decision
-        lam = base_hazard[m]
+        if math.isnan(start_h[m]):
+            continue
+        lam = static_hazard[m] * novelty_at(nov_code[m], tr - start_h[m], half_life[m], tau[m], alpha[m])
         if lam <= 0.0:
             continue
-        w = relevance_weight[m]
-        if w > 0.0:
-            lam *= (1.0 - w) + w * interest[v]
+        w_rel = relevance_weight[m]
+        if w_rel > 0.0:
+            lam *= (1.0 - w_rel) + w_rel * interest[v]
         if valence[m] != 0 and mood_strength > 0.0:
             lam *= math.exp(mood_strength * valence[m] * sentiment[v])
         if reinf_gamma > 0.0:
             lam *= (n_exp / reinf_ref) ** reinf_gamma
         lam *= cred * propensity[v] * modifier[m, v]
-        u = hash_uniform(key, STREAM_SHARE, t, m, v, src)
+        u = hash_uniform(key, STREAM_SHARE, step_of_time(tr, dt), m, v, src)
         if u < -math.expm1(-lam):
             status[m, v] = SHARED
-            new_shares[row, m] += 1
+            new_shares[t, m] += 1
             if role[v] == _KOL:
-                new_kol_shares[row, m] += 1
+                new_kol_shares[t, m] += 1
+            if n_posts == post_acc.shape[0]:
+                pa = np.empty(2 * n_posts, np.int32)
+                pm = np.empty(2 * n_posts, np.int32)
+                pt = np.empty(2 * n_posts, np.float64)
+                pa[:n_posts] = post_acc
+                pm[:n_posts] = post_msg
+                pt[:n_posts] = post_time
+                post_acc, post_msg, post_time = pa, pm, pt
             post_acc[n_posts] = v
             post_msg[n_posts] = m
+            post_time[n_posts] = tr
             n_posts += 1
-    head[b] = -1
-    bucket_len[b] = 0
-    return post_acc[:n_posts], post_msg[:n_posts], n_posts, n_free, n_reads
+    return ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free
 
 
 @nb.njit(cache=True)
-def inject(t, m, accounts, as_origin, role, is_target, status, new_shares, new_aware, new_target, new_kol_shares, row):
+def inject(t, m, accounts, as_origin, role, is_target, status, new_shares, new_aware, new_target, new_kol_shares):
     """Accounts post message ``m`` at step ``t`` on their own initiative (origins,
     seeds, brand posts). Returns the accounts that actually posted (those that had
     not shared ``m`` yet)."""
@@ -219,106 +386,13 @@ def inject(t, m, accounts, as_origin, role, is_target, status, new_shares, new_a
         if st >= SHARED:
             continue
         if st == UNAWARE:
-            new_aware[row, m] += 1
+            new_aware[t, m] += 1
             if is_target[v]:
-                new_target[row, m] += 1
+                new_target[t, m] += 1
         status[m, v] = ORIGIN if as_origin else SHARED
-        new_shares[row, m] += 1
+        new_shares[t, m] += 1
         if role[v] == _KOL:
-            new_kol_shares[row, m] += 1
+            new_kol_shares[t, m] += 1
         out[k] = v
         k += 1
     return out[:k]
-
-
-@nb.njit(cache=True)
-def fan_out_bound(post_acc, indptr):
-    """Upper bound of the readings that posting ``post_acc`` can queue (sum of follower counts)."""
-    total = 0
-    for i in range(post_acc.shape[0]):
-        v = post_acc[i]
-        total += indptr[v + 1] - indptr[v]
-    return total
-
-
-@nb.njit(cache=True)
-def _first_reaching(row_g, x):
-    """Smallest j >= 1 with row_g[j] >= x (row_g non-decreasing, row_g[-1] >= x)."""
-    lo = 1
-    hi = row_g.shape[0] - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if row_g[mid] >= x:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-@nb.njit(cache=True)
-def fan_out(
-    t,
-    key,
-    post_acc,
-    post_msg,
-    indptr,
-    indices,
-    rho,
-    status,
-    visibility,
-    gtable,
-    head,
-    bucket_len,
-    ev_acc,
-    ev_msg,
-    ev_src,
-    ev_next,
-    free_stack,
-    n_free,
-):
-    """Queue the readings of the posts made at step ``t``.
-
-    For every follower ``w`` of a poster ``v`` that has not shared the message,
-    draw ``E ~ Exp(1)`` from the counter-based hash and find the first step ``j`` of
-    age with ``rho_w * visibility_m * G[phase, j] >= E``; if there is one within the
-    window, queue (w reads m from v) in the bucket of step ``t + j``.
-    The caller guarantees ``n_free >= fan_out_bound(...)``.
-
-    Returns ``(n_free, n_exposures, n_queued)``.
-    """
-    n_ring = head.shape[0]
-    phase = t % gtable.shape[0]
-    row_g = gtable[phase]
-    g_total = row_g[row_g.shape[0] - 1]
-    n_exposures = 0
-    n_queued = 0
-    for i in range(post_acc.shape[0]):
-        v = post_acc[i]
-        m = post_msg[i]
-        vis = visibility[m]
-        if vis <= 0.0:
-            continue
-        start = indptr[v]
-        end = indptr[v + 1]
-        n_exposures += end - start
-        for k in range(start, end):
-            w = indices[k]
-            r = rho[w]
-            if r <= 0.0 or status[m, w] >= SHARED:
-                continue
-            u = hash_uniform(key, STREAM_READ, t, m, w, v)
-            x = -math.log(u) / (r * vis)
-            if x > g_total:
-                continue
-            j = _first_reaching(row_g, x)
-            b = (t + j) % n_ring
-            n_free -= 1
-            e = free_stack[n_free]
-            ev_acc[e] = w
-            ev_msg[e] = m
-            ev_src[e] = v
-            ev_next[e] = head[b]
-            head[b] = e
-            bucket_len[b] += 1
-            n_queued += 1
-    return n_free, n_exposures, n_queued

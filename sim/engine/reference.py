@@ -1,45 +1,51 @@
-"""The reference engine: every account is a ``mesa.Agent`` with a plain Python ``step``.
+"""The reference engine: every account is a ``mesa.Agent``; the rule in plain Python.
 
-It is the executable specification of the spreading rule (docs/model.md) written
-to be read, not to be fast: each account keeps its feed (the posts of the accounts
-it follows, still within the feed window) and, each step, looks at each post with
-the probability of reading it during this step. It uses its own random stream
-(Python's ``random.Random``), so agreement with the fast engine is a statistical
-check of two independent implementations, not a copy.
+It is the executable specification of the spreading rule (docs/model.md), written
+to be read, not to be fast. When an account posts, each of its followers decides
+when (if ever) it will read the post, by *thinning* the reading hazard
+``rate * attention * c(clock) * phi(age)`` (Lewis & Shedler 1979) — a different
+algorithm from the fast engine's inversion of the cumulative table — and the
+reading is queued; readings are then processed in time order. It uses its own
+random stream (Python's ``random.Random``), so agreement with the fast engine is a
+statistical check of two independent implementations, not a copy.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 
 from sim import rng as rng_mod
 from sim.engine.base import Counters, EngineInputs, initial_totals
+from sim.model.messages import novelty
 from sim.model.population import KOL as KOL_ROLE
+from sim.model.visibility import hazard as reading_hazard
 
-__all__ = ["ReferenceEngine", "Account"]
+__all__ = ["ReferenceEngine", "Account", "Reading"]
 
 
-@dataclass
-class FeedItem:
-    """A post in an account's feed: made at ``step`` by ``source``, about ``message``."""
+@dataclass(order=True)
+class Reading:
+    """A follower's future reading of a post, ordered by time (then by queueing order)."""
 
-    step: int
-    message: int
-    source: int
-    visibility: float  # the message's visibility when the post was made
+    time: float
+    seq: int
+    reader: int = field(compare=False)
+    message: int = field(compare=False)
+    source: int = field(compare=False)
 
 
 class Account(mesa.Agent):
     """One account of the follower graph.
 
     Attributes mirror the fast engine's arrays: ``sentiment``, ``status`` (per
-    message: "unaware", "aware", "shared", "origin"), ``exposures``, ``modifier``
-    (per-message multiplier of the share hazard) and the ``feed``.
+    message: "unaware", "aware", "shared", "origin"), ``exposures`` and ``modifier``
+    (per-message multiplier of the share hazard).
     """
 
     def __init__(self, model: mesa.Model, engine: ReferenceEngine, node: int):
@@ -58,27 +64,11 @@ class Account(mesa.Agent):
         self.status = ["unaware"] * n_msg
         self.exposures = [0] * n_msg
         self.modifier = [1.0] * n_msg
-        self.feed: list[FeedItem] = []
 
     def has_shared(self, m: int) -> bool:
         return self.status[m] in ("shared", "origin")
 
     # --- the specification -------------------------------------------------
-    def step(self) -> None:
-        """Look at the feed: read each post with this step's reading probability."""
-        eng = self.engine
-        t = eng.t
-        still_there = []
-        for item in self.feed:
-            age = t - item.step  # steps since the post
-            if self.has_shared(item.message):
-                continue  # an account that has shared a message ignores further posts of it
-            if eng.chance_of_reading(self.rate, item, age) > eng.random.random():
-                self.read(item)
-            elif age < eng.window_steps:
-                still_there.append(item)  # not read yet, still in the feed
-        self.feed = still_there
-
     def feel(self, m: int, credibility: float) -> None:
         """Effects of a first reading of ``m``: sentiment, and the modifier of the message it acts on."""
         msg = self.engine.inputs.messages
@@ -92,17 +82,20 @@ class Account(mesa.Agent):
         if target >= 0:
             self.modifier[target] *= 1.0 + (float(msg.effect_mult[m]) - 1.0) * weight
 
-    def read(self, item: FeedItem) -> None:
+    def read(self, reading: Reading) -> None:
         """Reading a post: awareness, sentiment, the message's effects, then the share decision."""
         eng = self.engine
-        m = item.message
+        m = reading.message
+        if self.has_shared(m):
+            return  # an account that has shared a message ignores further posts of it
         msg = eng.inputs.messages
         rules = eng.inputs.rules
+        eng.counters.reads[eng.t] += 1
         self.exposures[m] = min(self.exposures[m] + 1, 255)
         if self.status[m] == "unaware":
             self.status[m] = "aware"
             eng.count_aware(self, m)
-        credibility = eng.credibility_of(item.source, m)
+        credibility = eng.credibility_of(reading.source, m)
         if self.exposures[m] == 1:
             self.feel(m, credibility)
         reply = int(msg.reply_of[m])
@@ -112,7 +105,13 @@ class Account(mesa.Agent):
             self.exposures[reply] = 1
             eng.count_aware(self, reply)
             self.feel(reply, float(rules.cred_role[eng.accounts[int(msg.reply_src[m])].role]))
-        hazard = eng.base_hazard[m]
+        start = msg.start_h[m]
+        if math.isnan(start):
+            return
+        spec = msg.messages[m]
+        hazard = float(msg.static_hazard[m]) * float(
+            novelty(spec.novelty, reading.time - start, spec.half_life_h, spec.tau_h, spec.alpha)
+        )
         if hazard <= 0.0:
             return
         w = float(msg.relevance_weight[m])
@@ -127,7 +126,7 @@ class Account(mesa.Agent):
         if eng.random.random() < 1.0 - math.exp(-hazard):
             self.status[m] = "shared"
             eng.count_share(self, m)
-            eng.posts.append((self.node, m))
+            eng.post(self.node, m, reading.time)
 
 
 def move_sentiment(s: float, delta: float) -> float:
@@ -148,29 +147,52 @@ class ReferenceEngine:
         self.n_accounts = pop.n
         self.random = random.Random(int(rng_mod.child_seed_sequence(inputs.seed, "reference").generate_state(1)[0]))
         self.accounts = [Account(model, self, v) for v in range(pop.n)]
-        self.window_steps = inputs.gtable.shape[1] - 1
         self.counters = Counters(inputs.n_steps, len(inputs.messages))
         r = inputs.rules
         self.totals = initial_totals(pop, pop.sentiment, r.nsi_band, r.lost_threshold)
         self.initial_totals = self.totals.copy()
-        self.posts: list[tuple[int, int]] = []
+        self.queue: list[Reading] = []
+        self._seq = 0
+        self._injected: list[tuple[int, int]] = []
         self.t = 0
-        self.base_hazard = np.zeros(len(inputs.messages))
-        self._with_feed: set[int] = set()
 
     # --- rules shared by the accounts -------------------------------------------
-    def chance_of_reading(self, rate: float, item: FeedItem, age: int) -> float:
-        """Probability of reading a post of ``age`` steps during this step (given not read yet)."""
-        if age < 1 or age > self.window_steps:
-            return 0.0
-        g = self.inputs.gtable[item.step % self.inputs.gtable.shape[0]]
-        vis = item.visibility
-        increment = g[age] - g[age - 1]
-        if vis <= 0 or increment <= 0 or rate <= 0:
-            return 0.0
+    def reading_delay(self, rate: float, post_time: float) -> float | None:
+        """When a follower with session ``rate`` reads a post made at ``post_time``:
+        the first point of the Poisson process of hazard ``rate * A * c * phi``,
+        sampled by thinning, or ``None`` if it does not read it within the window."""
+        rd = self.inputs.reading
+        if rate <= 0:
+            return None
         if math.isinf(rate):
-            return 1.0
-        return 1.0 - math.exp(-rate * vis * increment)
+            return rd.latency_h
+        bound = rate * rd.attention * float(rd.circadian.max())  # phi <= 1
+        age = 0.0
+        while True:
+            age += self.random.expovariate(bound)
+            if age >= rd.window_h:
+                return None
+            h = rate * rd.attention * reading_hazard(
+                age, post_time % 24.0, rd.circadian, rd.plateau_min, rd.exponent, rd.window_h, rd.phase_min
+            )
+            if self.random.random() * bound < h:
+                return max(age, rd.latency_h)
+
+    def post(self, v: int, m: int, time: float) -> None:
+        """Account ``v`` posts message ``m`` at ``time``: each follower may read it later."""
+        vis = float(self.inputs.messages.visibility[m])
+        if vis <= 0:
+            return
+        followers = self.graph.indices[self.graph.indptr[v] : self.graph.indptr[v + 1]].tolist()
+        self.counters.exposures[self.t] += len(followers)
+        for w in followers:
+            follower = self.accounts[w]
+            if follower.rate <= 0 or follower.has_shared(m):
+                continue
+            delay = self.reading_delay(follower.rate * vis, time)
+            if delay is not None:
+                self._seq += 1
+                heapq.heappush(self.queue, Reading(time + delay, self._seq, w, m, v))
 
     def credibility_of(self, source: int, m: int) -> float:
         src = self.accounts[source]
@@ -201,6 +223,7 @@ class ReferenceEngine:
 
     # --- engine interface ------------------------------------------------------
     def inject(self, t: int, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> np.ndarray:
+        """Accounts post message ``m`` at the start of step ``t``."""
         self.t = t
         posted = []
         for v in np.asarray(accounts).tolist():
@@ -211,28 +234,21 @@ class ReferenceEngine:
                 self.count_aware(acc, m)
             acc.status[m] = "origin" if as_origin else "shared"
             self.count_share(acc, m)
-            self.posts.append((v, m))
+            self._injected.append((v, m))
             posted.append(v)
         return np.array(posted, dtype=np.int64)
 
-    def step(self, t: int, base_hazard: np.ndarray) -> None:
-        """Accounts with something in their feed look at it; then posts are delivered."""
+    def step(self, t: int) -> None:
+        """Injected posts are made at the start of the step; then the step's readings, in time order."""
         self.t = t
-        self.base_hazard = base_hazard
-        for v in sorted(self._with_feed):
-            self.accounts[v].step()
-        self._with_feed = {v for v in self._with_feed if self.accounts[v].feed}
-        posts, self.posts = self.posts, []
-        for v, m in posts:
-            vis = float(self.inputs.messages.visibility[m])
-            if vis <= 0:
-                continue
-            for w in self.graph.indices[self.graph.indptr[v] : self.graph.indptr[v + 1]].tolist():
-                follower = self.accounts[w]
-                if follower.rate <= 0 or follower.has_shared(m):
-                    continue
-                follower.feed.append(FeedItem(t, m, v, vis))
-                self._with_feed.add(w)
+        dt = self.inputs.dt_h
+        injected, self._injected = self._injected, []
+        for v, m in injected:
+            self.post(v, m, t * dt)
+        end = (t + 1) * dt
+        while self.queue and math.floor(self.queue[0].time / dt + 1e-9) * dt < end - 1e-9:
+            reading = heapq.heappop(self.queue)
+            self.accounts[reading.reader].read(reading)
         self.counters.totals[t] = self.totals
 
     def has_shared(self, m: int) -> np.ndarray:
@@ -240,10 +256,6 @@ class ReferenceEngine:
 
     def is_aware(self, m: int) -> np.ndarray:
         return np.array([a.status[m] != "unaware" for a in self.accounts])
-
-    def scale_modifier(self, m: int, accounts: np.ndarray, factor: float) -> None:
-        for v in np.asarray(accounts).tolist():
-            self.accounts[v].modifier[m] *= factor
 
     def current_totals(self) -> np.ndarray:
         return self.totals.copy()

@@ -6,7 +6,7 @@ import mesa
 import numpy as np
 
 from sim import rng as rng_mod
-from sim.engine.base import EngineInputs, RuleParams
+from sim.engine.base import EngineInputs, ReadingParams, RuleParams
 from sim.errors import ScenarioError
 from sim.graph import build_graph
 from sim.model.agents import KOL, Brand
@@ -86,14 +86,20 @@ class BuzzModel(mesa.Model):
             nsi_band=0.1,
             lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else -0.3,
         )
+        circadian = circadian_profile(sc.population.circadian)
+        reading = ReadingParams(
+            circadian=circadian, attention=d.attention, plateau_min=d.visibility_plateau_min,
+            exponent=d.visibility_exponent, window_h=d.feed_window_h, phase_min=5.0,
+            age_min=min(1.0, d.feed_window_h * 60.0 / 4.0), latency_h=d.reading_latency_min / 60.0,
+        )
         gtable = d.attention * reading_table(
-            self.dt_h, d.feed_window_h, circadian_profile(sc.population.circadian),
-            d.visibility_plateau_min, d.visibility_exponent,
+            d.feed_window_h, circadian, d.visibility_plateau_min, d.visibility_exponent,
+            phase_min=reading.phase_min, age_min=reading.age_min,
         )
         rho = online_rate(pop.activity)
         rho[(pop.role != FOLLOWER) & (pop.role != KOL_ROLE) & (pop.role != 4)] = 0.0
         self.inputs = EngineInputs(
-            population=pop, messages=self.messages, rules=rules, gtable=gtable, rho=rho,
+            population=pop, messages=self.messages, rules=rules, gtable=gtable, rho=rho, reading=reading,
             key=rng_mod.engine_key(seed), n_steps=self.n_steps, dt_h=self.dt_h, seed=self.run_seed,
         )
         if engine == "fast":
@@ -221,7 +227,7 @@ class BuzzModel(mesa.Model):
             self.brand.step()
         for kol in self.kols:
             kol.step()
-        self.engine.step(t, self.messages.base_hazard(t * self.dt_h))
+        self.engine.step(t)
         self.datacollector.collect(self)
 
     def run(self) -> BuzzModel:

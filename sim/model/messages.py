@@ -119,6 +119,12 @@ class MessageTable:
         self.reply_src = np.zeros(len(m), dtype=np.int64)
         #: start time in hours of each message (NaN until launched)
         self.start_h = np.array([np.nan if x.start_h is None else x.start_h for x in m])
+        #: virality * appeal * bonus, and the novelty law (code, half-life, tau, alpha)
+        self.static_hazard = np.array([x.virality * x.appeal * x.bonus for x in m], dtype=np.float64)
+        self.nov_code = np.array([NOVELTY_CODES[x.novelty] for x in m], dtype=np.int64)
+        self.half_life = np.array([x.half_life_h for x in m], dtype=np.float64)
+        self.tau = np.array([x.tau_h for x in m], dtype=np.float64)
+        self.alpha = np.array([x.alpha for x in m], dtype=np.float64)
 
     def __len__(self) -> int:
         return len(self.messages)
@@ -134,11 +140,6 @@ class MessageTable:
         return float(novelty(x.novelty, t_h - self.start_h[i], x.half_life_h, x.tau_h, x.alpha))
 
     def base_hazard(self, t_h: float) -> np.ndarray:
-        """``virality * appeal * bonus * novelty(age)`` of every message at time ``t_h``."""
-        out = np.zeros(len(self.messages))
-        for i, x in enumerate(self.messages):
-            if np.isnan(self.start_h[i]):
-                continue
-            nov = novelty(x.novelty, t_h - self.start_h[i], x.half_life_h, x.tau_h, x.alpha)
-            out[i] = x.virality * x.appeal * x.bonus * float(nov)
-        return out
+        """``virality * appeal * bonus * novelty(age)`` of every message at time ``t_h``
+        (the message-level factor of the share hazard; 0 before a message starts)."""
+        return np.array([self.static_hazard[i] * self.novelty_at(i, t_h) for i in range(len(self.messages))])

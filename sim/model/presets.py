@@ -45,7 +45,7 @@ def apply_preset(sc: Scenario) -> Scenario:
                 dynamics=d.model_copy(
                     update=dict(
                         feed_window_h=step_h, visibility_plateau_min=2 * sc.run.step_minutes,
-                        attention=1.0, reinforcement=0.0, mood_strength=0.0, credibility_peer=1.0,
+                        attention=1.0, reading_latency_min=sc.run.step_minutes, reinforcement=0.0, mood_strength=0.0, credibility_peer=1.0,
                         credibility_kol=1.0, credibility_brand=1.0, credibility_media=1.0,
                     )
                 ),

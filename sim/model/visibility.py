@@ -12,11 +12,11 @@ in an average hour) into a rate of sessions, ``c`` is the 24-hour circadian prof
 that a session still shows the post, 1 for ``s < s0`` (5 minutes) and ``(s/s0)^-1.23``
 afterwards, as newer posts bury it.
 
-Both engines use the cumulative table ``G[p, j] = integral_0^{j dt} c(t0_p + x) phi(x) dx``
-for each phase ``p`` (post time within the day, in steps) and each step ``j`` of age:
-the fast engine samples the reading step by inversion (first ``j`` with
-``rho_v G[p, j] >= E``, ``E ~ Exp(1)``), the reference engine steps through the
-per-step probabilities ``1 - exp(-rho_v (G[p, j] - G[p, j-1]))``.
+Readings happen in continuous time. The fast engine samples the reading delay by
+inverting the cumulative table ``G[p, a] = integral_0^{a da} c(t0_p + x) phi(x) dx``
+(phase ``p``: the post's clock time rounded down to 5 minutes; ages on a 1-minute
+grid, linear in between): the first age with ``rho_v G >= E``, ``E ~ Exp(1)``.
+The reference engine samples the same hazard by thinning (Lewis & Shedler 1979).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-__all__ = ["WEIBO_CIRCADIAN", "circadian_profile", "visibility", "reading_table", "online_rate"]
+__all__ = ["WEIBO_CIRCADIAN", "circadian_profile", "visibility", "reading_table", "hazard", "online_rate"]
 
 #: Relative activity per hour of day (Beijing time), normalised to mean 1 below.
 #: Low at 04–06, high at 20–24, peak/trough 5 — the daily rhythm measured on Weibo
@@ -60,47 +60,58 @@ def online_rate(activity: np.ndarray) -> np.ndarray:
 
 
 def reading_table(
-    dt_h: float,
     window_h: float,
     circadian: np.ndarray,
     plateau_min: float,
     exponent: float,
     *,
-    resolution_min: float = 0.5,
+    phase_min: float = 5.0,
+    age_min: float = 1.0,
 ) -> np.ndarray:
-    """Cumulative reading-hazard table ``G[phase, j]`` for ``j = 0..K``.
+    """Cumulative reading hazard ``G[p, a] = integral_0^{a * age} c(t0_p + x) phi(x) dx``.
 
     Parameters
     ----------
-    dt_h : float
-        Step length in hours; it must divide 24.
     window_h : float
-        Feed window W in hours: after it a post is gone; ``K = ceil(W / dt)`` steps.
+        Feed window W in hours: after it a post is gone.
     circadian : ndarray, shape (24,)
         Hourly multipliers ``c`` (mean 1).
     plateau_min, exponent : float
         Parameters of the visibility kernel, see :func:`visibility`.
-    resolution_min : float
-        Quadrature resolution in minutes (midpoint rule).
+    phase_min : float
+        Resolution of the post's clock time for the daily rhythm: a post made at
+        clock time ``t0`` uses phase ``p = floor(t0 / phase_min)``. Must divide an hour.
+    age_min : float
+        Resolution of the age grid (the engines interpolate linearly within it).
 
     Returns
     -------
-    ndarray, shape (steps_per_day, K + 1)
-        ``G[p, 0] = 0``; rows are non-decreasing. Phase ``p`` is a post made at the
-        start of step ``p`` of the day.
+    ndarray, shape (24 * 60 / phase_min, n_age + 1)
+        Rows are non-decreasing, ``G[p, 0] = 0``; ``n_age = ceil(W / age_min)``.
     """
-    steps_per_day = int(round(24.0 / dt_h))
-    k = max(1, math.ceil(window_h / dt_h - 1e-9))
-    h = min(resolution_min / 60.0, dt_h / 4.0)
-    n_sub = int(round(dt_h / h))
-    h = dt_h / n_sub
-    # midpoints of sub-intervals over the whole window (K steps), clipped at W
-    x = (np.arange(k * n_sub) + 0.5) * h
+    n_phase = int(round(24 * 60 / phase_min))
+    age_h = age_min / 60.0
+    n_age = max(1, math.ceil(window_h / age_h - 1e-9))
+    n_sub = 8
+    h = age_h / n_sub
+    x = (np.arange(n_age * n_sub) + 0.5) * h  # midpoints
     phi = visibility(x, plateau_min, exponent) * (x < window_h)
-    table = np.zeros((steps_per_day, k + 1))
-    for p in range(steps_per_day):
-        clock = (p * dt_h + x) % 24.0
+    table = np.zeros((n_phase, n_age + 1))
+    for p in range(n_phase):
+        clock = (p * phase_min / 60.0 + x) % 24.0
         c = circadian[np.floor(clock).astype(int) % 24]
-        per_step = (c * phi * h).reshape(k, n_sub).sum(axis=1)
-        table[p, 1:] = np.cumsum(per_step)
+        per_cell = (c * phi * h).reshape(n_age, n_sub).sum(axis=1)
+        table[p, 1:] = np.cumsum(per_cell)
     return table
+
+
+def hazard(age_h: float, post_clock_h: float, circadian: np.ndarray, plateau_min: float, exponent: float,
+           window_h: float, phase_min: float = 5.0) -> float:
+    """Reading hazard per unit session rate, ``c(t0 + s) * phi(s)``, the integrand of
+    :func:`reading_table` (the reference engine samples it by thinning)."""
+    if age_h < 0 or age_h >= window_h:
+        return 0.0
+    t0 = math.floor(post_clock_h * 60.0 / phase_min + 1e-9) * phase_min / 60.0
+    c = circadian[int(math.floor((t0 + age_h) % 24.0)) % 24]
+    s0 = plateau_min / 60.0
+    return float(c * (1.0 if age_h < s0 else (age_h / s0) ** (-exponent)))

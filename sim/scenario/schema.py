@@ -100,6 +100,54 @@ class BrandConfig(_Section):
     fans: Annotated[int, Field(ge=0)] = 500
     fan_target_share: Prob = 0.8
     bots: Annotated[int, Field(ge=0)] = 0
+    # --- campaign tactics (docs/model.md, "Campaign tactics") -------------------
+    # bought followers (F5): price of one bot account
+    bot_price: NonNegFloat = 0.05
+    # KOL seeding (F6): the brand offers a paid post of the message with origin
+    # "seeding" to KOLs; relationship strength sets acceptance and price
+    seeding_budget: NonNegFloat = 0.0
+    seeding_selection: Literal["top_followers", "greedy", "random"] = "top_followers"
+    seeding_max_offers: Annotated[int, Field(ge=0, le=100_000)] = 20
+    cultivated_kols: Annotated[int, Field(ge=0)] = 0
+    cultivation_cost: NonNegFloat = 300.0
+    relationship_cultivated: Prob = 0.8
+    relationship_cold: Prob = 0.0
+    accept_cold: Prob = 0.2
+    accept_warm: Prob = 0.95
+    kol_fee_per_1k: NonNegFloat = 10.0
+    cold_markup: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
+    selection_samples: Annotated[int, Field(ge=1, le=1000)] = 8
+    selection_horizon_h: Annotated[float, Field(gt=0.0, le=24 * 365)] = 72.0
+    # giveaways (F7): the message with origin "giveaway"
+    giveaway: Literal["targeted", "open"] = "targeted"
+    giveaway_prizes: Annotated[int, Field(ge=0, le=1_000_000)] = 10
+    prize_value: NonNegFloat = 3000.0
+    giveaway_post_p: Prob = 0.9
+    giveaway_boost: Annotated[float, Field(ge=1.0, le=100.0)] = 4.0
+    giveaway_hunters: Annotated[int, Field(ge=0, le=10_000_000)] = 300
+    giveaway_duration_h: Annotated[float, Field(gt=0.0, le=24 * 365)] = 72.0
+    # deep vs shallow engagement (F8)
+    engagement: Literal["none", "deep", "shallow"] = "none"
+    engagement_hours_per_day: Annotated[float, Field(ge=0.0, le=24.0)] = 4.0
+    engagement_hour: Annotated[int, Field(ge=0, le=23)] = 20
+    engagement_cost_per_hour: NonNegFloat = 50.0
+    deep_minutes: Annotated[float, Field(gt=0.0, le=1440.0)] = 30.0
+    shallow_minutes: Annotated[float, Field(gt=0.0, le=1440.0)] = 1.0
+    deep_advocate_p: Prob = 0.25
+    shallow_advocate_p: Prob = 0.002
+    deep_sentiment: Prob = 0.3
+    shallow_sentiment: Prob = 0.02
+    advocate_share_boost: Annotated[float, Field(ge=1.0, le=100.0)] = 3.0
+    advocate_complaint_factor: Prob = 0.3
+    advocate_post_p_per_day: Prob = 0.1
+    # riding a trend (F9): a message with `rides` is posted content_approval_h after
+    # the trend starts; an open hashtag may be hijacked
+    content_approval_h: Annotated[float, Field(ge=0.0, le=24 * 365)] = 24.0
+    hijack_p: Prob = 0.1
+    hijack_delay_h: Annotated[float, Field(ge=0.0, le=24 * 365)] = 6.0
+    hijack_virality: NonNegFloat = 1.2
+    hijack_sentiment: Annotated[float, Field(ge=-1.0, le=0.0)] = -0.3
+    hijack_origins: Annotated[int, Field(ge=1, le=10_000)] = 3
 
 
 class DynamicsConfig(_Section):
@@ -114,6 +162,7 @@ class DynamicsConfig(_Section):
     visibility_plateau_min: PosFloat = 5.0
     visibility_exponent: Annotated[float, Field(gt=0.0, le=5.0)] = 1.23
     attention: PosFloat = 3.0
+    reading_latency_min: NonNegFloat = 0.0
     # share hazard modifiers
     reinforcement: NonNegFloat = 0.0
     reinforcement_ref: Annotated[int, Field(ge=1, le=50)] = 2
@@ -123,6 +172,12 @@ class DynamicsConfig(_Section):
     credibility_brand: NonNegFloat = 0.6
     credibility_media: NonNegFloat = 1.2
     sponsored_discount: Prob = 0.6
+    # broadcast ads (F4): a reading of a message of kind "ad" annoys the reader with
+    # probability 1 - (1 - ad_annoyance) ** (n ** ad_annoyance_growth) at its n-th reading;
+    # an annoyed follower of the brand unfollows it, and sentiment moves by annoyance_sentiment
+    ad_annoyance: Prob = 0.01
+    ad_annoyance_growth: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
+    annoyance_sentiment: Annotated[float, Field(ge=-1.0, le=0.0)] = -0.2
 
 
 NoveltyKind = Literal["exponential", "power_law", "constant"]
@@ -134,7 +189,7 @@ class MessageConfig(_Section):
     name: str = "topic"
     kind: Literal["topic", "campaign", "ad", "trend"] = "topic"
     topic: Literal["custom", "hot_topic", "large_event", "extra_large_event"] = "custom"
-    origin: Literal["brand", "kol", "random", "customer"] | int = "random"
+    origin: Literal["brand", "kol", "random", "customer", "seeding", "giveaway", "advocates"] | int = "random"
     n_origins: Annotated[int, Field(ge=1)] = 1
     start_h: NonNegFloat = 0.0
     virality: NonNegFloat = 0.6
@@ -150,6 +205,25 @@ class MessageConfig(_Section):
     # exogenous interest: people who post about the topic on their own (news, offline
     # events), a Poisson stream of rate external_rate_per_h * novelty(age)
     external_rate_per_h: NonNegFloat = 0.0
+    # campaign tactics: repeated posts (a schedule of ads), the cost of each post,
+    # riding a trend (borrow its novelty clock) and an open hashtag (hijack risk)
+    repeat_every_h: Annotated[float, Field(ge=0.0, le=24 * 365)] = 0.0
+    repeats: Annotated[int, Field(ge=1, le=100_000)] = 1
+    cost_per_post: NonNegFloat = 0.0
+    rides: str | None = None
+    open_hashtag: bool = False
+
+    @model_validator(mode="after")
+    def _check_tactics(self) -> MessageConfig:
+        if self.repeats > 1 and self.repeat_every_h <= 0.0:
+            raise ValueError(f"messages: repeats = {self.repeats} needs repeat_every_h > 0")
+        if self.repeats > 1 and self.origin != "brand":
+            raise ValueError("messages: repeats > 1 is a posting schedule of the brand (origin = 'brand')")
+        if self.rides is not None and self.origin != "brand":
+            raise ValueError("messages: rides (riding a trend) needs origin = 'brand'")
+        if self.open_hashtag and self.origin not in ("brand", "seeding", "giveaway"):
+            raise ValueError("messages: open_hashtag is a brand campaign (origin brand, seeding or giveaway)")
+        return self
 
 
 #: Topic kinds of claim F1. Each preset sets virality and novelty decay; the
@@ -264,4 +338,29 @@ class Scenario(_Section):
         names = [m.name for m in self.messages]
         if len(set(names)) != len(names):
             raise ValueError(f"messages: names must be unique, got {names}")
+        by_name = {m.name: m for m in self.messages}
+        for m in self.messages:
+            if m.rides is None:
+                continue
+            trend = by_name.get(m.rides)
+            if trend is None or trend.name == m.name:
+                raise ValueError(f"messages: {m.name!r} rides {m.rides!r}, which is not another message")
+            if trend.kind != "trend":
+                raise ValueError(f"messages: {m.name!r} rides {m.rides!r}, whose kind is {trend.kind!r}, not 'trend'")
+            if trend.rides is not None:
+                raise ValueError(f"messages: {m.rides!r} is ridden by {m.name!r} and cannot ride another message")
+        for origin in ("seeding", "giveaway"):
+            k = sum(1 for m in self.messages if m.origin == origin)
+            if k > 1:
+                raise ValueError(f"messages: at most one message can have origin = {origin!r} (found {k})")
+        if sum(1 for m in self.messages if m.open_hashtag) > 1:
+            raise ValueError("messages: at most one message can have open_hashtag = true")
+        tactic = [m.name for m in self.messages if m.origin in ("seeding", "giveaway", "advocates")
+                  or m.rides is not None or m.repeats > 1 or m.open_hashtag]
+        if tactic and not self.brand.enabled:
+            raise ValueError(f"messages {tactic}: campaign tactics need the brand account (brand.enabled = true)")
+        if self.brand.engagement == "none" and any(m.origin == "advocates" for m in self.messages):
+            raise ValueError("messages: origin = 'advocates' needs brand.engagement = 'deep' or 'shallow'")
+        if any(m.origin == "seeding" for m in self.messages) and self.population.n_kols == 0 and not self.population.kol_ids:
+            raise ValueError("messages: origin = 'seeding' needs KOLs (population.n_kols > 0)")
         return self
