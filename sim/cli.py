@@ -23,6 +23,7 @@ adds its parser and sets ``func``, appended to :data:`SUBCOMMANDS`::
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -197,8 +198,63 @@ def add_show(sub: Any) -> None:
     p.set_defaults(func=cmd_show)  # fmt: skip
 
 
+def add_validate(sub: Any) -> None:
+    """``buzzsim validate``: checks against theory, the reference engine and real data."""
+    p = sub.add_parser(
+        "validate",
+        help="check the engine against theory, the reference engine and real cascades",
+        description="Exact independent-cascade values, bond percolation, fast vs reference "
+        "engine, and reaction times against the real cascades of ../shared/data (when present).",
+    )
+    p.add_argument("--quick", action="store_true", help="fewer replicates (about 15 s)")
+    p.add_argument("--out", metavar="DIR", help="report folder (default results/validate/<time>)")
+    p.set_defaults(func=cmd_validate)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.validate import run_validation
+
+    folder = run_validation(Path(args.out) if args.out else None, quick=args.quick)
+    checks = json.loads((folder / "checks.json").read_text())
+    held = sum(c["passed"] for c in checks)
+    for c in checks:
+        print(f"{'ok  ' if c['passed'] else 'FAIL'} {c['name']}: {c['measured']:.4g} (expected {c['expected']:.4g}, {c['tolerance']})")
+    print(f"\n{held} of {len(checks)} checks hold; report: {folder / 'report.md'}")
+    return 0 if held == len(checks) else 1
+
+
+def add_bench(sub: Any) -> None:
+    """``buzzsim bench``: the benchmark suite (benchmarks/)."""
+    p = sub.add_parser(
+        "bench",
+        help="run the benchmark suite (results/benchmarks/<time>/)",
+        description="Scaling, fast vs reference engine, peers (NDlib, cynetdiff, EoN when "
+        "installed) and the machine's own limits, as ratios measured in the same run.",
+    )
+    p.add_argument("--quick", action="store_true", help="a reduced set, under two minutes")
+    p.add_argument("--sizes", metavar="N,N,...", help="accounts per scaling point, e.g. 10000,100000")
+    p.add_argument("--out", metavar="DIR", help="report folder")
+    p.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        from sim.bench import run_bench
+    except ImportError as exc:  # benchmarks/ is part of the repository, not of the wheel
+        raise BuzzsimError(f"the benchmark suite is not available here ({exc}); run it from a clone") from exc
+    sizes = None
+    if args.sizes:
+        try:
+            sizes = [int(float(x)) for x in args.sizes.split(",") if x.strip()]
+        except ValueError as exc:
+            raise BuzzsimError(f"--sizes: expected numbers separated by commas, got {args.sizes!r}") from exc
+    folder = run_bench(sizes=sizes, quick=args.quick, out=Path(args.out) if args.out else None)
+    print(f"report: {Path(folder) / 'report.md'}")
+    return 0
+
+
 #: Functions that add a subcommand's parser; append to add a subcommand.
-SUBCOMMANDS: list[Callable[[Any], None]] = [add_run, add_compare, add_list, add_show]
+SUBCOMMANDS: list[Callable[[Any], None]] = [add_run, add_compare, add_list, add_show, add_validate, add_bench]
 
 
 def build_parser() -> argparse.ArgumentParser:

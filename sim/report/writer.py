@@ -403,6 +403,23 @@ def _draw_figures(
                 ),
             )
         )
+        runs = runset.runs
+        if {"strategy", "approval_delay_h", "negative_reach"} <= set(runs.columns):
+            responding = runs[runs["strategy"] != "silence"]
+            silent = runs.loc[runs["strategy"] == "silence", "negative_reach"]
+            note = f" (silence: {silent.mean():,.0f})" if len(silent) else ""
+            if len(responding):
+                todo.append(
+                    (
+                        "Negative reach against response delay",
+                        "delay.png",
+                        lambda p: fig.delay_figure(
+                            responding, p, x="approval_delay_h", y="negative_reach", by="strategy",
+                            reference_x=8.0,
+                            title=f"{name}: negative reach vs response delay{note}",
+                        ),
+                    )
+                )
     done: dict[str, str] = {}
     warnings: list[str] = []
     for title, fname, draw in todo:
