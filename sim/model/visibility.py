@@ -21,6 +21,7 @@ The reference engine samples the same hazard by thinning (Lewis & Shedler 1979).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -60,6 +61,31 @@ def online_rate(activity: np.ndarray) -> np.ndarray:
 
 
 def reading_table(
+    window_h: float,
+    circadian: np.ndarray,
+    plateau_min: float,
+    exponent: float,
+    *,
+    phase_min: float = 5.0,
+    age_min: float = 1.0,
+) -> np.ndarray:
+    """Cumulative reading hazard table (cached: a pure function of its arguments,
+    about 70 ms to build for a 24 h window). See :func:`_reading_table`; the returned
+    array is read-only and shared."""
+    return _reading_table_cached(
+        float(window_h), tuple(float(x) for x in circadian), float(plateau_min), float(exponent),
+        float(phase_min), float(age_min),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _reading_table_cached(window_h, circadian, plateau_min, exponent, phase_min, age_min) -> np.ndarray:
+    table = _reading_table(window_h, np.array(circadian), plateau_min, exponent, phase_min=phase_min, age_min=age_min)
+    table.setflags(write=False)
+    return table
+
+
+def _reading_table(
     window_h: float,
     circadian: np.ndarray,
     plateau_min: float,
