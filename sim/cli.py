@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sim.errors import BuzzsimError
+from sim.sweep.cli import add_sweep_parser
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main", "run_options", "scenario_arg"]
 
@@ -254,7 +255,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 #: Functions that add a subcommand's parser; append to add a subcommand.
-SUBCOMMANDS: list[Callable[[Any], None]] = [add_run, add_compare, add_list, add_show, add_validate, add_bench]
+SUBCOMMANDS: list[Callable[[Any], None]] = [
+    add_run, add_compare, add_sweep_parser, add_list, add_show, add_validate, add_bench,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
