@@ -161,7 +161,7 @@ def add_compare(sub: Any) -> None:
     """``buzzsim compare``: every variant side by side."""
     p = sub.add_parser(
         "compare",
-        parents=[scenario_arg(), run_options()],
+        parents=[run_options()],
         help="run every variant side by side (bands, paired differences, figures)",
         description="Run the baseline (the scenario as written, or its variant named "
         "'baseline') and every [[variants]] entry with the same replicate seeds, and "
@@ -172,6 +172,15 @@ def add_compare(sub: Any) -> None:
         metavar="NAME",
         help="variant to measure differences against (default: baseline)",
     )
+    p.add_argument(
+        "scenario", metavar="SCENARIO", nargs="?",
+        help="scenario file (.toml) or library name (see `buzzsim list`); omit with --all",
+    )
+    p.add_argument(
+        "--all", action="store_true", dest="all_claims",
+        help="run the whole claim library (F1-F9) and write results/library/ (README.md, verdicts.json, figures)",
+    )
+    p.add_argument("--quick", action="store_true", help="with --all: 4 replicates per variant (smoke test)")
     p.set_defaults(func=cmd_compare)  # fmt: skip
 
 
@@ -293,7 +302,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Run every variant."""
+    """Run every variant (or, with ``--all``, the whole claim library)."""
+    if args.all_claims:
+        if args.scenario:
+            raise UsageError("compare --all runs the whole claim library; give no SCENARIO")
+        if args.replicates is not None or args.seed is not None or args.engine is not None:
+            raise UsageError("compare --all runs each library scenario as written; use --quick for a smoke test")
+        from sim.library import run_library
+
+        out = run_library(
+            Path(args.out) if args.out else Path("results/library"), workers=args.workers,
+            quick=args.quick, progress=not args.quiet,
+        )
+        print(out / "README.md")
+        return 0
+    if not args.scenario:
+        raise UsageError("compare needs a SCENARIO (or --all for the whole claim library)")
     return _simulate(args, kind="compare")
 
 

@@ -28,6 +28,13 @@ class RuleParams:
     reinforcement_ref: float
     nsi_band: float
     lost_threshold: float
+    #: the brand's account (-1: none): its posts skip followers that unfollowed it
+    brand_node: int = -1
+    #: annoyance by ads: the n-th reading of an ad annoys with 1 - exp(-a * n**growth)
+    #: (``a`` per message, ``MessageTable.annoy_rate``); an annoyed reader's sentiment moves
+    #: by ``annoy_sentiment`` (bounded update)
+    annoy_growth: float = 1.0
+    annoy_sentiment: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,10 @@ class Counters:
     totals: np.ndarray = field(init=False)
     reads: np.ndarray = field(init=False)
     exposures: np.ndarray = field(init=False)
+    #: followers of the brand that unfollowed it (annoyed by an ad), per step
+    new_unfollows: np.ndarray = field(init=False)
+    #: readings of ads that annoyed the reader, per step
+    new_annoyed: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         shape = (self.n_steps, self.n_messages)
@@ -85,6 +96,8 @@ class Counters:
         self.totals = np.zeros((self.n_steps, 4))
         self.reads = np.zeros(self.n_steps, dtype=np.int64)
         self.exposures = np.zeros(self.n_steps, dtype=np.int64)
+        self.new_unfollows = np.zeros(self.n_steps, dtype=np.int64)
+        self.new_annoyed = np.zeros(self.n_steps, dtype=np.int64)
 
     def shares_so_far(self, t: int, m: int) -> int:
         """Distinct sharers of message ``m`` up to and including step ``t``."""

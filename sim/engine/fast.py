@@ -55,6 +55,8 @@ class FastEngine:
         self._pending_msg: list[np.ndarray] = []
         self._exp = np.zeros(1, np.int64)
         self._reads = np.zeros(1, np.int64)
+        #: 1 for followers that unfollowed the brand (annoyed by an ad)
+        self.unfollowed = np.zeros(n, dtype=np.uint8)
 
     # -- agent-facing API -------------------------------------------------
     def inject(self, t: int, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> np.ndarray:
@@ -67,6 +69,38 @@ class FastEngine:
         self._pending_acc.append(posted)
         self._pending_msg.append(np.full(posted.size, m, dtype=np.int32))
         return posted
+
+    def repost(self, t: int, m: int, accounts: np.ndarray) -> None:
+        """Accounts that already posted ``m`` post it again at the start of step ``t``
+        (a schedule of ads): a new post in their followers' feeds; statuses and share
+        counts do not change."""
+        acc = np.asarray(accounts, dtype=np.int32)
+        self._pending_acc.append(acc)
+        self._pending_msg.append(np.full(acc.size, m, dtype=np.int32))
+
+    def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
+        """Move the sentiment of ``accounts`` by ``delta`` (bounded update)."""
+        r = self.inputs.rules
+        K.shift_sentiment(
+            np.asarray(accounts, dtype=np.int64), float(delta), self.sentiment, self.is_target, self._totals,
+            r.nsi_band, r.lost_threshold,
+        )
+
+    def scale_modifier(self, m: int, accounts: np.ndarray, factor: float) -> None:
+        """Multiply the share hazard of ``accounts`` for message ``m`` by ``factor``."""
+        self.modifier[m, np.asarray(accounts, dtype=np.int64)] *= factor
+
+    def has_unfollowed(self) -> np.ndarray:
+        """Boolean mask of accounts that unfollowed the brand."""
+        return self.unfollowed != 0
+
+    def unfollowed_among(self, accounts: np.ndarray) -> np.ndarray:
+        """Whether each of ``accounts`` unfollowed the brand."""
+        return self.unfollowed[np.asarray(accounts, dtype=np.int64)] != 0
+
+    def is_origin(self, m: int) -> np.ndarray:
+        """Boolean mask of accounts that posted ``m`` on their own initiative (origins)."""
+        return self.status[m] == K.ORIGIN
 
     def has_shared(self, m: int) -> np.ndarray:
         """Boolean mask of accounts that shared (or originated) message ``m``."""
@@ -104,6 +138,8 @@ class FastEngine:
             r.cred_role, r.sponsored_discount, r.mood_strength, r.reinforcement, r.reinforcement_ref,
             r.nsi_band, r.lost_threshold,
             self._totals, c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, self._exp, self._reads,
+            msg.nov_start, msg.annoy_rate, r.annoy_growth, r.annoy_sentiment, r.brand_node, self.unfollowed,
+            c.new_unfollows, c.new_annoyed,
         )
         self.pool = tuple(pool)
         c.reads[t] = self._reads[0]

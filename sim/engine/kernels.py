@@ -20,6 +20,12 @@ on the thread count, and variants of a scenario share their draws.
 
 Status codes per (message, account): 0 unaware, 1 aware, 2 shared, 3 posted as an
 origin (sponsored posts are discounted when the message is sponsored).
+
+Campaign tactics (docs/model.md, "Campaign tactics") add two rules: a reading of an
+ad may annoy the reader (a draw of its own stream, ``STREAM_ANNOY``); an annoyed
+follower of the brand unfollows it (``unfollowed[v] = 1``) and the brand's later
+posts skip it at fan-out; and a message's novelty is measured on its own clock
+``nov_start`` (a post riding a trend borrows the trend's).
 """
 
 from __future__ import annotations
@@ -30,6 +36,11 @@ import numba as nb
 import numpy as np
 
 from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_uniform
+
+#: Stream of the annoyance draw at a reading of an ad (campaign tactics, F4). The
+#: streams 1-4 are in :mod:`sim.rng`; a new random decision gets a new constant so
+#: that the existing draws are unchanged (common random numbers).
+STREAM_ANNOY = 5
 
 UNAWARE, AWARE, SHARED, ORIGIN = 0, 1, 2, 3
 
@@ -224,6 +235,7 @@ def advance(
     reply_of, reply_p, reply_src,
     cred_role, sponsored_discount, mood_strength, reinf_gamma, reinf_ref, band, lost_threshold,
     totals, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
+    nov_start, annoy_rate, annoy_growth, annoy_sentiment, brand_node, unfollowed, new_unfollows, new_annoyed,
 ):
     """Advance step ``t``: fan out the injected posts, then process every reading of
     the step in time order (new readings within the step join the heap).
@@ -271,11 +283,14 @@ def advance(
                     ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free, end - start
                 )
             post_step = step_of_time(tp, dt)
+            from_brand = v == brand_node
             for j in range(start, end):
                 w = indices[j]
                 r = rho[w]
                 if r <= 0.0 or status[m, w] >= SHARED:
                     continue
+                if from_brand and unfollowed[w] != 0:
+                    continue  # unfollowed the brand: its posts no longer reach w
                 u = hash_uniform(key, STREAM_READ, post_step, m, w, v)
                 d = reading_delay(u, r * vis, gtable, phase_h, age_h, tp, latency)
                 if d < 0.0:
@@ -338,10 +353,25 @@ def advance(
                     v, rp, cred_role[role[reply_src[m]]], status, modifier, sentiment, is_target, totals,
                     impact, effect_target, effect_mult, effect_shared_weight, band, lost_threshold,
                 )
+        # annoyance (broadcast ads): the n-th reading annoys with 1 - exp(-a n^growth)
+        ar = annoy_rate[m]
+        if ar > 0.0:
+            pa = -math.expm1(-ar * n_exp**annoy_growth) if ar < math.inf else 1.0
+            if hash_uniform(key, STREAM_ANNOY, step_of_time(tr, dt), m, v, src) < pa:
+                new_annoyed[t] += 1
+                if annoy_sentiment != 0.0:
+                    _update_sentiment(
+                        v, _bounded_shift(sentiment[v], annoy_sentiment), sentiment, is_target, totals, band,
+                        lost_threshold,
+                    )
+                if src == brand_node and unfollowed[v] == 0:
+                    unfollowed[v] = 1
+                    new_unfollows[t] += 1
+                continue  # an annoyed reader does not share the ad
         # share decision
         if math.isnan(start_h[m]):
             continue
-        lam = static_hazard[m] * novelty_at(nov_code[m], tr - start_h[m], half_life[m], tau[m], alpha[m])
+        lam = static_hazard[m] * novelty_at(nov_code[m], tr - nov_start[m], half_life[m], tau[m], alpha[m])
         if lam <= 0.0:
             continue
         w_rel = relevance_weight[m]
@@ -396,3 +426,13 @@ def inject(t, m, accounts, as_origin, role, is_target, status, new_shares, new_a
         out[k] = v
         k += 1
     return out[:k]
+
+
+@nb.njit(cache=True)
+def shift_sentiment(accounts, delta, sentiment, is_target, totals, band, lost_threshold):
+    """Move the sentiment of ``accounts`` by ``delta`` (bounded update), keeping the
+    running totals exact (the brand's engagement with its fans, F8)."""
+    d = max(-1.0, min(1.0, delta))
+    for i in range(accounts.shape[0]):
+        v = accounts[i]
+        _update_sentiment(v, _bounded_shift(sentiment[v], d), sentiment, is_target, totals, band, lost_threshold)

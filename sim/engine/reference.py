@@ -61,6 +61,7 @@ class Account(mesa.Agent):
         self.propensity = float(pop.propensity[node])
         self.sentiment = float(pop.sentiment[node])
         n_msg = len(inp.messages)
+        self.unfollowed_brand = False  # annoyed by an ad from the brand: stopped following it
         self.status = ["unaware"] * n_msg
         self.exposures = [0] * n_msg
         self.modifier = [1.0] * n_msg
@@ -105,13 +106,13 @@ class Account(mesa.Agent):
             self.exposures[reply] = 1
             eng.count_aware(self, reply)
             self.feel(reply, float(rules.cred_role[eng.accounts[int(msg.reply_src[m])].role]))
-        start = msg.start_h[m]
-        if math.isnan(start):
+        if msg.annoy_rate[m] > 0 and self.annoyed_by(reading, m):
+            return  # an annoyed reader does not share the ad
+        if math.isnan(msg.start_h[m]):
             return
         spec = msg.messages[m]
-        hazard = float(msg.static_hazard[m]) * float(
-            novelty(spec.novelty, reading.time - start, spec.half_life_h, spec.tau_h, spec.alpha)
-        )
+        age = reading.time - float(msg.nov_start[m])  # the message's novelty clock (a trend's, if it rides one)
+        hazard = float(msg.static_hazard[m]) * float(novelty(spec.novelty, age, spec.half_life_h, spec.tau_h, spec.alpha))
         if hazard <= 0.0:
             return
         w = float(msg.relevance_weight[m])
@@ -127,6 +128,25 @@ class Account(mesa.Agent):
             self.status[m] = "shared"
             eng.count_share(self, m)
             eng.post(self.node, m, reading.time)
+
+
+    def annoyed_by(self, reading: Reading, m: int) -> bool:
+        """Broadcast ads annoy: the n-th reading of ad ``m`` annoys with probability
+        ``1 - exp(-a * n**growth)``. An annoyed reader's sentiment drops; if the ad came
+        from the brand's own post, the reader unfollows the brand."""
+        eng = self.engine
+        rules = eng.inputs.rules
+        a = float(eng.inputs.messages.annoy_rate[m])
+        p = 1.0 if math.isinf(a) else 1.0 - math.exp(-a * self.exposures[m] ** rules.annoy_growth)
+        if not eng.random.random() < p:
+            return False
+        eng.counters.new_annoyed[eng.t] += 1
+        if rules.annoy_sentiment != 0.0:
+            eng.set_sentiment(self, move_sentiment(self.sentiment, rules.annoy_sentiment))
+        if reading.source == rules.brand_node and not self.unfollowed_brand:
+            self.unfollowed_brand = True
+            eng.counters.new_unfollows[eng.t] += 1
+        return True
 
 
 def move_sentiment(s: float, delta: float) -> float:
@@ -185,10 +205,13 @@ class ReferenceEngine:
             return
         followers = self.graph.indices[self.graph.indptr[v] : self.graph.indptr[v + 1]].tolist()
         self.counters.exposures[self.t] += len(followers)
+        from_brand = v == self.inputs.rules.brand_node
         for w in followers:
             follower = self.accounts[w]
             if follower.rate <= 0 or follower.has_shared(m):
                 continue
+            if from_brand and follower.unfollowed_brand:
+                continue  # no longer follows the brand
             delay = self.reading_delay(follower.rate * vis, time)
             if delay is not None:
                 self._seq += 1
@@ -250,6 +273,34 @@ class ReferenceEngine:
             reading = heapq.heappop(self.queue)
             self.accounts[reading.reader].read(reading)
         self.counters.totals[t] = self.totals
+
+    def repost(self, t: int, m: int, accounts: np.ndarray) -> None:
+        """Accounts that already posted ``m`` post it again at the start of step ``t``
+        (a schedule of ads); statuses and share counts do not change."""
+        self.t = t
+        for v in np.asarray(accounts).tolist():
+            self._injected.append((v, m))
+
+    def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
+        """Move the sentiment of ``accounts`` by ``delta`` (the brand's engagement with fans)."""
+        d = max(-1.0, min(1.0, float(delta)))
+        for v in np.asarray(accounts).tolist():
+            acc = self.accounts[v]
+            self.set_sentiment(acc, move_sentiment(acc.sentiment, d))
+
+    def scale_modifier(self, m: int, accounts: np.ndarray, factor: float) -> None:
+        """Multiply the share hazard of ``accounts`` for message ``m`` by ``factor`` (advocates)."""
+        for v in np.asarray(accounts).tolist():
+            self.accounts[v].modifier[m] *= factor
+
+    def has_unfollowed(self) -> np.ndarray:
+        return np.array([a.unfollowed_brand for a in self.accounts])
+
+    def unfollowed_among(self, accounts: np.ndarray) -> np.ndarray:
+        return np.array([self.accounts[v].unfollowed_brand for v in np.asarray(accounts).tolist()], dtype=bool)
+
+    def is_origin(self, m: int) -> np.ndarray:
+        return np.array([a.status[m] == "origin" for a in self.accounts])
 
     def has_shared(self, m: int) -> np.ndarray:
         return np.array([a.has_shared(m) for a in self.accounts])

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim import rng as rng_mod
+
 if TYPE_CHECKING:
     from sim.model.buzz import BuzzModel
 
@@ -36,6 +38,7 @@ class Brand(mesa.Agent):
         self.node = node
         self.schedule = schedule
         self.crisis = None  # a CrisisPlan when the scenario has a [crisis]
+        self.tactics = None  # the campaign tactics (sim.model.tactics.Tactics)
         self.cost = 0.0
 
     @property
@@ -46,13 +49,19 @@ class Brand(mesa.Agent):
     def step(self) -> None:
         t = self.model.t
         for m in self.schedule.get(t, ()):
-            self.model.engine.inject(t, m, np.array([self.node]))
+            posted = self.model.engine.inject(t, m, np.array([self.node]))
+            if self.tactics is not None:
+                self.tactics.count_post(m, posted.size)
+        if self.tactics is not None:
+            self.tactics.brand_step(self, t)
         if self.crisis is not None:
             self.crisis.step(self, t)
 
 
 class KOL(mesa.Agent):
-    """A key opinion leader: a high-follower account with its own share propensity.
+    """A key opinion leader: a high-follower account with its own share propensity and
+    a relationship with the brand (cultivated or cold) that sets whether it accepts a
+    paid post and at what price (:func:`sim.model.tactics.kol_terms`).
 
     Parameters
     ----------
@@ -70,6 +79,31 @@ class KOL(mesa.Agent):
         self.node = node
         self.propensity = propensity
         self.schedule = schedule or {}
+        self.offers = 0
+        self.accepted = 0
+
+    @property
+    def relationship(self) -> float:
+        """Relationship strength with the brand in [0, 1] (cultivated or cold)."""
+        tactics = getattr(self.model, "tactics", None)
+        if tactics is None:
+            return 0.0
+        return float(tactics.relationship.get(self.node, 0.0))
+
+    def consider_offer(self, accept_p: float) -> bool:
+        """Answer the brand's offer of a paid post: yes with probability ``accept_p``
+        (set by the relationship). The KOL's draw comes from its own named stream, so
+        the same KOL answers the same way in every variant whenever its chance allows
+        (a cold offer accepted implies a cultivated one would have been)."""
+        self.offers += 1
+        u = rng_mod.generator(self.model.run_seed, f"kol_offer/{self.node}").random()
+        ok = bool(u < accept_p)
+        self.accepted += int(ok)
+        return ok
+
+    def accept(self, m: int, t: int) -> None:
+        """Post message ``m`` (the brand's seeding message) at step ``t``."""
+        self.schedule.setdefault(t, []).append(m)
 
     @property
     def followers(self) -> int:

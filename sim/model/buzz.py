@@ -31,8 +31,11 @@ class BuzzModel(mesa.Model):
     1. **Scheduled origins** — messages starting at ``t`` whose origin is not an
        agent (random accounts, a customer, a given node) are posted; topics with
        exogenous interest get their Poisson stream of independent posts.
-    2. **Agents act** — the brand posts its scheduled messages and, in a crisis,
-       monitors, waits for approval and responds; KOLs post what they originate.
+    2. **Agents act** — the brand posts its scheduled messages, runs its campaign
+       tactics (repeated ads, a post riding a trend once approved, offers to KOLs, a
+       giveaway, its daily engagement with fans; :mod:`sim.model.tactics`) and, in a
+       crisis, monitors, waits for approval and responds; KOLs answer offers and post
+       what they originate or accepted.
     3. **Engine** — readings due at ``t`` are processed (awareness, sentiment,
        effects, share decisions) and every post of step ``t`` lands in the feeds of
        the poster's followers, to be read at a later step or never.
@@ -58,13 +61,18 @@ class BuzzModel(mesa.Model):
         self.t = 0
 
         graph = build_graph(sc.graph, rng_mod.generator(seed, "graph"))
+        from sim.model.tactics import TACTIC_ORIGINS, Tactics, n_hunters
+
         self.population: Population = build_population(
-            graph, sc.population, sc.brand, rng_mod.generator(seed, "population")
+            graph, sc.population, sc.brand, rng_mod.generator(seed, "population"), hunters=n_hunters(sc)
         )
         pop = self.population
         seeding = rng_mod.generator(seed, "seeding")
 
         messages = [self._message_from_config(mc) for mc in sc.messages]
+        for i, mc in enumerate(sc.messages):
+            if mc.kind == "ad":  # broadcast ads annoy (F4)
+                messages[i].annoyance = sc.dynamics.ad_annoyance
         self.crisis_plan = None
         if sc.crisis is not None:
             from sim.model.crisis import CrisisPlan
@@ -72,6 +80,7 @@ class BuzzModel(mesa.Model):
             if pop.brand_node < 0:
                 raise ScenarioError("crisis: a crisis needs the brand account (brand.enabled = true)")
             self.crisis_plan = CrisisPlan(self, sc.crisis, messages, seeding)
+        self.tactics: Tactics | None = Tactics(self, sc, messages) if pop.brand_node >= 0 else None
         self.messages = MessageTable(messages)
 
         d = sc.dynamics
@@ -85,6 +94,9 @@ class BuzzModel(mesa.Model):
             reinforcement_ref=float(d.reinforcement_ref),
             nsi_band=0.1,
             lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else -0.3,
+            brand_node=int(pop.brand_node),
+            annoy_growth=d.ad_annoyance_growth,
+            annoy_sentiment=d.annoyance_sentiment,
         )
         circadian = circadian_profile(sc.population.circadian)
         reading = ReadingParams(
@@ -113,14 +125,16 @@ class BuzzModel(mesa.Model):
         else:
             raise ScenarioError(f"run.engine: unknown engine {engine!r} (fast, reference)")
         self.engine_name = engine
+        if self.tactics is not None:
+            self.tactics.attach(self.engine)
 
         # origins and schedules
         self._origin_schedule: dict[int, list[tuple[int, np.ndarray]]] = {}
         brand_schedule: dict[int, list[int]] = {}
         kol_schedule: dict[int, dict[int, list[int]]] = {}
         for i, msg in enumerate(messages):
-            if msg.start_h is None:
-                continue
+            if msg.start_h is None or msg.origin in TACTIC_ORIGINS:
+                continue  # launched by an agent or a tactic (sim.model.tactics)
             step = self.step_of(msg.start_h)
             if step >= self.n_steps:
                 continue
@@ -145,6 +159,7 @@ class BuzzModel(mesa.Model):
         self.brand: Brand | None = None
         if pop.brand_node >= 0:
             self.brand = Brand(self, pop.brand_node, brand_schedule)
+            self.brand.tactics = self.tactics
             if self.crisis_plan is not None:
                 self.brand.crisis = self.crisis_plan
         self.kols = [
@@ -209,6 +224,8 @@ class BuzzModel(mesa.Model):
         """Start message ``m`` now (agents call this for messages without a fixed start)."""
         if np.isnan(self.messages.start_h[m]):
             self.messages.start_h[m] = self.t * self.dt_h
+        if np.isnan(self.messages.nov_start[m]):
+            self.messages.nov_start[m] = self.messages.start_h[m]
         self.engine.inject(self.t, m, np.asarray(accounts))
 
     # -- dynamics --------------------------------------------------------------

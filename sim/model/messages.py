@@ -75,6 +75,11 @@ class Message:
     origin: object = "random"
     n_origins: int = 1
     external_rate_per_h: float = 0.0
+    #: probability that a first reading annoys the reader (broadcast ads, F4)
+    annoyance: float = 0.0
+    #: start of the novelty clock when it is not the message's own start (a post riding
+    #: a trend borrows the trend's clock, F9); None: the message's start
+    novelty_start_h: float | None = None
     meta: dict = field(default_factory=dict)
 
 
@@ -119,6 +124,17 @@ class MessageTable:
         self.reply_src = np.zeros(len(m), dtype=np.int64)
         #: start time in hours of each message (NaN until launched)
         self.start_h = np.array([np.nan if x.start_h is None else x.start_h for x in m])
+        #: origin of each message's novelty clock (hours): its own start, or the start of
+        #: the trend it rides (NaN until known)
+        self.nov_start = np.array(
+            [x.novelty_start_h if x.novelty_start_h is not None else self.start_h[i] for i, x in enumerate(m)],
+            dtype=np.float64,
+        )
+        #: annoyance hazard of a first reading, a = -ln(1 - annoyance) (0: not an annoying ad)
+        self.annoy_rate = np.array(
+            [np.inf if x.annoyance >= 1.0 else -np.log1p(-x.annoyance) for x in m], dtype=np.float64
+        )
+        self.kind = [x.kind for x in m]
         #: virality * appeal * bonus, and the novelty law (code, half-life, tau, alpha)
         self.static_hazard = np.array([x.virality * x.appeal * x.bonus for x in m], dtype=np.float64)
         self.nov_code = np.array([NOVELTY_CODES[x.novelty] for x in m], dtype=np.int64)
@@ -137,7 +153,7 @@ class MessageTable:
         x = self.messages[i]
         if np.isnan(self.start_h[i]):
             return 0.0
-        return float(novelty(x.novelty, t_h - self.start_h[i], x.half_life_h, x.tau_h, x.alpha))
+        return float(novelty(x.novelty, t_h - self.nov_start[i], x.half_life_h, x.tau_h, x.alpha))
 
     def base_hazard(self, t_h: float) -> np.ndarray:
         """``virality * appeal * bonus * novelty(age)`` of every message at time ``t_h``

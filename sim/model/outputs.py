@@ -86,4 +86,8 @@ def collect_result(model) -> Result:
         summary[f"shares[{name}]"] = int(new_shares[:, i].sum())
     if model.crisis_plan is not None:
         summary.update(model.crisis_plan.summary(series, nsi))
+    if getattr(model, "tactics", None) is not None:
+        # campaign tactics: costs, follower counts with and without bots, engagement,
+        # advocates, brand reach; "cost" becomes the total (tactics + crisis)
+        summary.update(model.tactics.summary(crisis_cost=float(summary.get("cost", 0.0))))
     return Result(series=series, summary=summary, phases=phases, scenario=model.scenario, seed=model.run_seed)

@@ -8,7 +8,7 @@ read or share).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +47,9 @@ class Population:
     brand_node : int
         Node id of the brand account, or -1 when the scenario has no brand.
     kol_nodes, bot_nodes : int arrays
+    hunter_nodes : int array
+        Professional prize-hunter accounts (role ``BOT``) that repost an open
+        giveaway; they follow nobody and nobody follows them.
     """
 
     graph: FollowerGraph
@@ -60,6 +63,7 @@ class Population:
     brand_node: int
     kol_nodes: np.ndarray
     bot_nodes: np.ndarray
+    hunter_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n(self) -> int:
@@ -90,6 +94,8 @@ def build_population(
     pop: PopulationConfig,
     brand: BrandConfig | None,
     rng: np.random.Generator,
+    *,
+    hunters: int = 0,
 ) -> Population:
     """Draw the population of a run from its configuration.
 
@@ -103,6 +109,9 @@ def build_population(
         The brand account, its fans and bought bots; ``None`` or disabled for none.
     rng : numpy.random.Generator
         The run's "population" stream.
+    hunters : int, default 0
+        Prize-hunter accounts to add after the bots (an open giveaway, F7); they
+        draw nothing from ``rng``, so the rest of the population is unchanged.
 
     Returns
     -------
@@ -152,6 +161,18 @@ def build_population(
         sentiment = np.concatenate([sentiment, np.zeros(extra)])
         propensity = np.concatenate([propensity, np.zeros(extra)])
 
+    hunter_nodes = np.zeros(0, dtype=np.int64)
+    if hunters > 0:
+        first = graph.n
+        graph = graph.add_nodes(hunters)
+        hunter_nodes = np.arange(first, first + hunters, dtype=np.int64)
+        role = np.concatenate([role, np.full(hunters, BOT, dtype=np.int8)])
+        activity = np.concatenate([activity, np.zeros(hunters)])
+        interest = np.concatenate([interest, np.zeros(hunters, dtype=np.float32)])
+        is_target = np.concatenate([is_target, np.zeros(hunters, dtype=bool)])
+        sentiment = np.concatenate([sentiment, np.zeros(hunters)])
+        propensity = np.concatenate([propensity, np.zeros(hunters)])
+
     return Population(
         graph=graph,
         role=role,
@@ -164,6 +185,7 @@ def build_population(
         brand_node=brand_node,
         kol_nodes=kols,
         bot_nodes=bots,
+        hunter_nodes=hunter_nodes,
     )
 
 

@@ -109,12 +109,12 @@ class BrandConfig(_Section):
     seeding_selection: Literal["top_followers", "greedy", "random"] = "top_followers"
     seeding_max_offers: Annotated[int, Field(ge=0, le=100_000)] = 20
     cultivated_kols: Annotated[int, Field(ge=0)] = 0
-    cultivation_cost: NonNegFloat = 300.0
+    cultivation_fee_share: Annotated[float, Field(ge=0.0, le=100.0)] = 0.5
     relationship_cultivated: Prob = 0.8
     relationship_cold: Prob = 0.0
     accept_cold: Prob = 0.2
     accept_warm: Prob = 0.95
-    kol_fee_per_1k: NonNegFloat = 10.0
+    kol_fee_per_1k: NonNegFloat = 50.0
     cold_markup: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
     selection_samples: Annotated[int, Field(ge=1, le=1000)] = 8
     selection_horizon_h: Annotated[float, Field(gt=0.0, le=24 * 365)] = 72.0
@@ -124,6 +124,7 @@ class BrandConfig(_Section):
     prize_value: NonNegFloat = 3000.0
     giveaway_post_p: Prob = 0.9
     giveaway_boost: Annotated[float, Field(ge=1.0, le=100.0)] = 4.0
+    giveaway_seeker_share: Prob = 0.05
     giveaway_hunters: Annotated[int, Field(ge=0, le=10_000_000)] = 300
     giveaway_duration_h: Annotated[float, Field(gt=0.0, le=24 * 365)] = 72.0
     # deep vs shallow engagement (F8)
@@ -189,7 +190,8 @@ class MessageConfig(_Section):
     name: str = "topic"
     kind: Literal["topic", "campaign", "ad", "trend"] = "topic"
     topic: Literal["custom", "hot_topic", "large_event", "extra_large_event"] = "custom"
-    origin: Literal["brand", "kol", "random", "customer", "seeding", "giveaway", "advocates"] | int = "random"
+    # "seeding", "giveaway", "advocates": posted by a campaign tactic (docs/model.md)
+    origin: Literal["brand", "kol", "random", "seeding", "giveaway", "advocates", "customer"] | int = "random"
     n_origins: Annotated[int, Field(ge=1)] = 1
     start_h: NonNegFloat = 0.0
     virality: NonNegFloat = 0.6
@@ -230,7 +232,7 @@ class MessageConfig(_Section):
 #: lifetime follows from the mechanism (see docs/model.md).
 TOPIC_PRESETS: dict[str, dict[str, object]] = {
     # lives 1-2 weeks: long-lived exogenous interest, modest virality
-    "hot_topic": {"virality": 1.2, "novelty": "exponential", "half_life_h": 220.0, "external_rate_per_h": 3.0},
+    "hot_topic": {"virality": 1.0, "novelty": "exponential", "half_life_h": 320.0, "external_rate_per_h": 4.0},
     # about 2 days: a sharp shock that is news for half a day
     "large_event": {"virality": 1.3, "novelty": "exponential", "half_life_h": 14.0, "external_rate_per_h": 40.0},
     # about a week: a strong shock that stays news for days
