@@ -22,6 +22,7 @@ import numpy as np
 
 from sim import rng as rng_mod
 from sim.engine.base import Counters, EngineInputs, initial_totals
+from sim.model import mesa_compat  # noqa: F401  (lets finished models be collected)
 from sim.model.messages import novelty
 from sim.model.population import KOL as KOL_ROLE
 from sim.model.visibility import hazard as reading_hazard

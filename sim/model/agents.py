@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.model import mesa_compat  # noqa: F401  (Mesa 3.3 leaks every model; see module)
+
 from sim import rng as rng_mod
 
 if TYPE_CHECKING:
