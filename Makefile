@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/buzzsim compare scenarios/crisis_response.toml --out results/demo
+	$(BIN)/buzzsim compare scenarios/crisis_response.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
