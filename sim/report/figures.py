@@ -376,7 +376,8 @@ def compare_figure(
     n_rep = int(df["replicate"].nunique()) if "replicate" in df.columns else 1
     h_max = float(series["hour"].max()) + 1 if len(series) else 24.0
 
-    fig = _figure((10.0, 5.0))
+    many = len(variants) > 4
+    fig = _figure((12.0, 5.5) if many else (10.0, 5.0))
     ax = fig.subplots()
     for i, v in enumerate(variants):
         d = df if v is None else df[df["variant"] == v]
@@ -388,6 +389,12 @@ def compare_figure(
         med, lo, hi = _band(mat)
         x = hours + (0.5 if incidence else 1.0)
         c = _color(i)
+        if many:
+            # bands of a dozen variants hide each other: the mean of each variant
+            # (crisis outcomes are heavy-tailed, the median is often ~0)
+            ax.plot(x, mat.mean(axis=1), color=c, lw=1.8, ls=("-", "--", ":", "-.")[(i // 10) % 4],
+                    label=metric if v is None else str(v))
+            continue
         if n_rep > 1:
             ax.fill_between(x, lo, hi, color=c, alpha=0.15, lw=0)
         ax.plot(x, med, color=c, lw=2.0, label=metric if v is None else str(v))
@@ -401,14 +408,16 @@ def compare_figure(
     ax.set_ylabel(ylabel)
     ax.set_xlabel("hours since start (grid: days)")
     handles, _ = ax.get_legend_handles_labels()
-    if n_rep > 1 and handles:
+    if n_rep > 1 and handles and not many:
         handles.append(Patch(color="0.5", alpha=0.3, label=f"5–95 % of {n_rep} replicates"))
-    if handles:
+    if handles and many:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    elif handles:
         ax.legend(handles=handles, loc="best", fontsize=9, framealpha=0.9)
     if title is None:
         title = f"{_label(metric)} by variant" + (f" — {msg}" if msg is not None else "")
-        if n_rep > 1:
-            title += f" (median of {n_rep} replicates)"
+    if n_rep > 1:
+        title += f" (mean of {n_rep} replicates)" if many else f" (median and 5–95 % of {n_rep} replicates)"
     ax.set_title(title)
     return _save(fig, path)
 

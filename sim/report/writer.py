@@ -386,8 +386,7 @@ def _draw_figures(
                     p,
                     metric="new_shares",
                     message=message,
-                    title=f"{name}: new shares per hour of {message!r} by variant "
-                    f"(median and 5–95 % of {runset.replicates} replicates)",
+                    title=f"{name}: new shares per hour of {message!r} by variant",
                 ),
             )
         )
