@@ -155,6 +155,7 @@ class BuzzModel(mesa.Model):
         self._external = [i for i, msg in enumerate(messages) if msg.external_rate_per_h > 0]
         self._external_rng = rng_mod.generator(seed, "external")
         self._people = np.flatnonzero(pop.is_person)
+        self._n_persons = max(1, int(self._people.size))  # counted once: no per-step pass over N
 
         self.brand: Brand | None = None
         if pop.brand_node >= 0:
@@ -218,7 +219,7 @@ class BuzzModel(mesa.Model):
 
     def mean_sentiment(self) -> float:
         """Mean sentiment of people (followers, KOLs, media) now."""
-        return float(self.engine.current_totals()[0] / max(1, int(self.population.is_person.sum())))
+        return float(self.engine.current_totals()[0] / self._n_persons)
 
     def launch(self, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> None:
         """Start message ``m`` now (agents call this for messages without a fixed start)."""
