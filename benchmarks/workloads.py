@@ -1,0 +1,188 @@
+"""The scenarios the suite runs, and how one engine run is timed.
+
+* ``crisis`` — the default crisis scenario: every default of the schema plus a
+  ``[crisis]`` section with its defaults (complaint at hour 24 from a small
+  customer account, active monitoring, 4 h approval, apology), on a scale-free
+  follower graph of ``n`` accounts with mean degree 10, 14-day horizon.
+* ``ic`` — the independent-cascade preset on the same kind of graph, with
+  ``p = IC_P`` and ``IC_SEEDS`` random seed accounts (supercritical: the
+  cascade reaches most of the graph, so the run is dominated by spreading work).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "IC_P",
+    "IC_SEEDS",
+    "MEAN_DEGREE",
+    "engine_timer",
+    "final_shares",
+    "memory_breakdown",
+    "origin_accounts",
+    "patched_graph",
+    "release_model",
+    "scenario_config",
+    "warm_up_engine",
+]
+
+MEAN_DEGREE = 10.0
+#: IC probability: p * mean out-degree = 2, a supercritical cascade on the
+#: directed Chung-Lu graph (independent in/out degrees), reaching ~63 % of accounts.
+IC_P = 0.2
+#: Seeds per cascade: with 10 seeds the chance that every seed's cascade dies out
+#: is negligible, so final sizes are nearly deterministic (tight comparisons).
+IC_SEEDS = 10
+
+
+def scenario_config(kind: str, n: int, *, horizon_h: float | None = None, seed: int = 0) -> dict[str, Any]:
+    """The scenario dict of workload ``kind`` ("crisis" or "ic") at ``n`` accounts."""
+    cfg: dict[str, Any] = {
+        "name": f"bench_{kind}",
+        "graph": {"kind": "scale_free", "n": int(n), "mean_degree": MEAN_DEGREE},
+        "run": {"seed": int(seed)},
+    }
+    if horizon_h is not None:
+        cfg["run"]["horizon_h"] = float(horizon_h)
+    if kind == "crisis":
+        cfg["crisis"] = {}
+    elif kind == "ic":
+        cfg["dynamics"] = {"preset": "independent_cascade", "p": IC_P, "seeds": IC_SEEDS}
+    else:
+        raise ValueError(f"unknown workload {kind!r} (crisis, ic)")
+    return cfg
+
+
+def warm_up_engine(kinds: tuple[str, ...] = ("crisis", "ic"), engines: tuple[str, ...] = ("fast",)) -> None:
+    """Build and run tiny models so that every numba kernel is compiled (or loaded
+    from its cache) before anything is timed."""
+    from sim.api import build_model
+
+    for kind in kinds:
+        for engine in engines:
+            release_model(build_model(scenario_config(kind, 600, horizon_h=60), seed=12345, engine=engine).run())
+
+
+def memory_breakdown(model, min_mb: float = 1.0) -> dict[str, float]:
+    """MB held by the model's largest numpy arrays (graph, population, engine state and event pool)."""
+    out: dict[str, float] = {}
+
+    def visit(prefix: str, obj: object) -> None:
+        if isinstance(obj, np.ndarray):
+            mb = obj.nbytes / 2**20
+            if mb >= min_mb:
+                out[prefix] = out.get(prefix, 0.0) + mb
+        elif isinstance(obj, tuple):
+            for i, x in enumerate(obj):
+                visit(f"{prefix}[{i}]", x)
+
+    g = model.population.graph
+    visit("graph.indptr", g.indptr)
+    visit("graph.indices", g.indices)
+    for name, val in vars(model.population).items():
+        if name != "graph":
+            visit(f"population.{name}", val)
+    seen = {id(v) for v in vars(model.population).values()} | {id(g.indptr), id(g.indices)}
+    for name, val in vars(model.engine).items():
+        if id(val) not in seen:
+            visit(f"engine.{name}", val)
+    for name in ("new_shares", "new_aware", "new_target", "new_kol_shares", "totals"):
+        visit(f"counters.{name}", getattr(model.engine.counters, name, None))
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+@contextlib.contextmanager
+def patched_graph(graph) -> Iterator[None]:
+    """Make :class:`~sim.model.buzz.BuzzModel` use ``graph`` instead of generating one.
+
+    Used by the peer comparison to run many cascades on one graph (the graph's
+    generation is measured in the scaling benchmark). Only the benchmark process is
+    affected; ``sim`` is not modified.
+    """
+    from sim.model import buzz
+
+    original = buzz.build_graph
+    buzz.build_graph = lambda cfg, rng: graph
+    try:
+        yield
+    finally:
+        buzz.build_graph = original
+
+
+class engine_timer:
+    """Time spent inside ``model.engine.step`` and ``model.engine.inject`` during a run.
+
+    Wraps the two methods of one engine instance (instance attributes; the class
+    is untouched). The wrapper costs two ``perf_counter`` calls per step.
+    """
+
+    def __init__(self, model) -> None:
+        self.s = 0.0
+        eng = model.engine
+        step, inject = eng.step, eng.inject
+
+        def timed_step(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return step(*a, **k)
+            finally:
+                self.s += time.perf_counter() - t0
+
+        def timed_inject(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return inject(*a, **k)
+            finally:
+                self.s += time.perf_counter() - t0
+
+        eng.step = timed_step
+        eng.inject = timed_inject
+
+
+def final_shares(model, message: int = 0) -> int:
+    """Distinct sharers (origins included) of message ``message`` at the end of a run."""
+    return int(model.engine.counters.new_shares[:, message].sum())
+
+
+def origin_accounts(model, message: int = 0) -> np.ndarray:
+    """The accounts that originated message ``message`` (the IC seeds), fast engine."""
+    from sim.engine.kernels import ORIGIN
+
+    return np.flatnonzero(model.engine.status[message] == ORIGIN)
+
+
+def release_model(model) -> tuple[bool, float]:
+    """Drop a finished model and free its memory; returns ``(was_retained, retained_mb)``.
+
+    Mesa 3.3's ``Agent._ids`` is a class-level ``defaultdict`` keyed by the model
+    (mesa issue #3179, fixed upstream by PR #3180), so a model with agents stays
+    alive after the last user reference is dropped. The suite measures how much
+    memory that keeps (``retained_mb``: the numpy arrays of the retained model,
+    :func:`memory_breakdown` with no lower limit) and then removes the key, so
+    that each repetition starts from the same baseline. Only this process is
+    affected; ``sim`` is unchanged.
+    """
+    import gc
+    import weakref
+
+    import mesa
+
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    m = ref()
+    if m is None:
+        return False, 0.0
+    retained = sum(memory_breakdown(m, min_mb=0.0).values())
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(m, None)
+    del m
+    gc.collect()
+    return True, retained
