@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/buzzsim compare scenarios/crisis_response.toml
+	$(BIN)/buzzsim run scenarios/topic_lifecycle.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
