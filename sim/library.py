@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.stats import describe, paired_difference, summarise_runs
+from sim.analysis.stats import describe, jsonable, paired_difference, summarise_runs
 
 __all__ = ["CLAIMS", "Check", "Claim", "judge", "run_library"]
 
@@ -557,21 +557,6 @@ def run_library(
         (tmp / "README.md").write_text(text, encoding="utf-8")
         payload = {"generated": now, "quick": bool(quick), "claims": results}
         (tmp / "verdicts.json").write_text(
-            json.dumps(_jsonable(payload), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+            json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
     return out
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, bool | np.bool_):
-        return bool(obj)
-    if isinstance(obj, int | np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    return obj

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats as _st
 
 __all__ = [
+    "jsonable",
     "describe",
     "effect_size",
     "paired_difference",
@@ -232,11 +233,12 @@ def welch_difference(a: Any, b: Any) -> dict[str, float | int]:
     return out
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
+    """Turn numpy scalars and NaN/inf into JSON-safe values (NaN -> None), recursively."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, bool | np.bool_):
         return bool(obj)
     if isinstance(obj, int | np.integer):
@@ -327,7 +329,7 @@ def summarise_runs(
                 }
             else:
                 diff[v] = {m: welch_difference(base[m], g[m]) for m in metrics}
-    return _jsonable(
+    return jsonable(
         {
             "by": by,
             "baseline": None if baseline is None else str(baseline),

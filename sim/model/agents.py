@@ -19,10 +19,24 @@ from sim import rng as rng_mod
 if TYPE_CHECKING:
     from sim.model.buzz import BuzzModel
 
-__all__ = ["Brand", "KOL"]
+__all__ = ["Brand", "KOL", "AccountAgent"]
 
 
-class Brand(mesa.Agent):
+class AccountAgent(mesa.Agent):
+    """A Mesa agent that acts for one account (node) of the follower graph."""
+
+    def __init__(self, model: BuzzModel, node: int):
+        super().__init__(model)
+        self.node = node
+
+    @property
+    def followers(self) -> int:
+        """Current follower count of the account."""
+        g = self.model.population.graph
+        return int(g.indptr[self.node + 1] - g.indptr[self.node])
+
+
+class Brand(AccountAgent):
     """The brand's account: posts its scheduled messages; in a crisis, monitors,
     waits for approval and responds (see :mod:`sim.model.crisis`).
 
@@ -36,17 +50,11 @@ class Brand(mesa.Agent):
     """
 
     def __init__(self, model: BuzzModel, node: int, schedule: dict[int, list[int]]):
-        super().__init__(model)
-        self.node = node
+        super().__init__(model, node)
         self.schedule = schedule
         self.crisis = None  # a CrisisPlan when the scenario has a [crisis]
         self.tactics = None  # the campaign tactics (sim.model.tactics.Tactics)
         self.cost = 0.0
-
-    @property
-    def followers(self) -> int:
-        g = self.model.population.graph
-        return int(g.indptr[self.node + 1] - g.indptr[self.node])
 
     def step(self) -> None:
         t = self.model.t
@@ -60,7 +68,7 @@ class Brand(mesa.Agent):
             self.crisis.step(self, t)
 
 
-class KOL(mesa.Agent):
+class KOL(AccountAgent):
     """A key opinion leader: a high-follower account with its own share propensity and
     a relationship with the brand (cultivated or cold) that sets whether it accepts a
     paid post and at what price (:func:`sim.model.tactics.kol_terms`).
@@ -77,8 +85,7 @@ class KOL(mesa.Agent):
     """
 
     def __init__(self, model: BuzzModel, node: int, propensity: float, schedule: dict[int, list[int]] | None = None):
-        super().__init__(model)
-        self.node = node
+        super().__init__(model, node)
         self.propensity = propensity
         self.schedule = schedule or {}
         self.offers = 0
@@ -106,11 +113,6 @@ class KOL(mesa.Agent):
     def accept(self, m: int, t: int) -> None:
         """Post message ``m`` (the brand's seeding message) at step ``t``."""
         self.schedule.setdefault(t, []).append(m)
-
-    @property
-    def followers(self) -> int:
-        g = self.model.population.graph
-        return int(g.indptr[self.node + 1] - g.indptr[self.node])
 
     def step(self) -> None:
         t = self.model.t
