@@ -11,7 +11,7 @@ from sim.errors import ScenarioError
 from sim.graph import build_graph
 from sim.model.agents import KOL, Brand
 from sim.model.messages import Message, MessageTable
-from sim.model.population import BRAND, FOLLOWER, KOL as KOL_ROLE, Population, build_population
+from sim.model.population import FOLLOWER, Population, build_population
 from sim.model.presets import apply_preset
 from sim.model.visibility import circadian_profile, online_rate, reading_table
 from sim.scenario.schema import MessageConfig, Scenario
@@ -109,7 +109,7 @@ class BuzzModel(mesa.Model):
             phase_min=reading.phase_min, age_min=reading.age_min,
         )
         rho = online_rate(pop.activity)
-        rho[(pop.role != FOLLOWER) & (pop.role != KOL_ROLE) & (pop.role != 4)] = 0.0
+        rho[~pop.is_person] = 0.0  # the brand and bots never read
         self.inputs = EngineInputs(
             population=pop, messages=self.messages, rules=rules, gtable=gtable, rho=rho, reading=reading,
             key=rng_mod.engine_key(seed), n_steps=self.n_steps, dt_h=self.dt_h, seed=self.run_seed,
