@@ -14,9 +14,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="parent directory of the run (default results/benchmarks)")
     ap.add_argument("--update-docs", action="store_true", help="refresh docs/performance.md and docs/img/ from this run")
     ap.add_argument("--docs-only", type=Path, metavar="RUN_DIR", help="only refresh the docs from an existing run")
+    ap.add_argument("--report-only", type=Path, metavar="RUN_DIR",
+                    help="only rebuild report.md and the figures of an existing run")
     a = ap.parse_args(argv)
     from benchmarks import report
 
+    if a.report_only:
+        print(report.rewrite(a.report_only))
+        return 0
     if a.docs_only:
         print(report.write_docs(a.docs_only, Path(__file__).resolve().parent.parent / "docs"))
         return 0
