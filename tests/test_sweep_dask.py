@@ -8,38 +8,14 @@ import signal
 
 import pandas as pd
 import pytest
+from sweep_cases import TINY, TINY_TOML
 
 distributed = pytest.importorskip("distributed", exc_type=ImportError)
 
 from sim.sweep import load_results, run_sweep
 
-TINY = {
-    "name": "tiny",
-    "graph": {"n": 600, "mean_degree": 6},
-    "messages": [{"name": "buzz", "topic": "hot_topic", "n_origins": 3}],
-    "crisis": {"start_h": 2, "origin": "kol", "strategy": "apologize"},
-    "run": {"horizon_h": 48, "seed": 5, "replicates": 2},
-}
 GRID = ["crisis.approval_delay_h=0,3,6,24", "crisis.virality=1.0,1.6"]
 
-TINY_TOML = """
-name = "tiny"
-[graph]
-n = 600
-mean_degree = 6
-[[messages]]
-name = "buzz"
-topic = "hot_topic"
-n_origins = 3
-[crisis]
-start_h = 2
-origin = "kol"
-strategy = "apologize"
-[run]
-horizon_h = 48
-seed = 5
-replicates = 2
-"""
 
 
 @pytest.fixture(scope="module")
@@ -85,22 +61,14 @@ def test_dask_cluster_identical_to_serial_with_a_worker_killed(serial, cluster, 
 
 
 def test_cli_scheduler_local_and_default_give_identical_tables(tmp_path, capsys):
-    import sim.cli as c
-    from sim.sweep.cli import add_sweep_parser
+    from sim.cli import main
 
     scn = tmp_path / "tiny.toml"
     scn.write_text(TINY_TOML)
-    subs = list(c.SUBCOMMANDS)
-    if not any(getattr(f, "__name__", "") == "add_sweep_parser" for f in subs):
-        subs.append(add_sweep_parser)
-    old, c.SUBCOMMANDS = c.SUBCOMMANDS, subs
-    try:
-        common = ["sweep", str(scn), "--param", "crisis.approval_delay_h=0,6,24", "--param",
-                  "crisis.virality=1.0,1.6", "--workers", "2"]  # fmt: skip
-        assert c.main([*common, "--out", str(tmp_path / "procs")]) == 0
-        assert c.main([*common, "--scheduler", "local", "--out", str(tmp_path / "dask")]) == 0
-    finally:
-        c.SUBCOMMANDS = old
+    common = ["sweep", str(scn), "--param", "crisis.approval_delay_h=0,6,24", "--param",
+              "crisis.virality=1.0,1.6", "--workers", "2"]  # fmt: skip
+    assert main([*common, "--out", str(tmp_path / "procs")]) == 0
+    assert main([*common, "--scheduler", "local", "--out", str(tmp_path / "dask")]) == 0
     _, err = capsys.readouterr()
     assert "on 2 local processes" in err and "local dask cluster on 127.0.0.1" in err
     a, b = load_results(tmp_path / "procs"), load_results(tmp_path / "dask")

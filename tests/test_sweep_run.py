@@ -16,45 +16,11 @@ from sim.errors import BuzzsimError
 from sim.sweep import load_results, run_sweep
 from sim.sweep.executors import ProcessExecutor
 from sim.sweep.store import SweepStore
+from sweep_cases import TINY, TINY_TOML
 
-TINY = {
-    "name": "tiny",
-    "graph": {"n": 600, "mean_degree": 6},
-    "messages": [{"name": "buzz", "topic": "hot_topic", "n_origins": 3}],
-    "crisis": {"start_h": 2, "origin": "kol", "strategy": "apologize"},
-    "run": {"horizon_h": 48, "seed": 5, "replicates": 2},
-}
 GRID = ["crisis.approval_delay_h=0,6,24", "crisis.virality=1.0,1.6"]
 
-TINY_TOML = """
-name = "tiny"
-[graph]
-n = 600
-mean_degree = 6
-[[messages]]
-name = "buzz"
-topic = "hot_topic"
-n_origins = 3
-[crisis]
-start_h = 2
-origin = "kol"
-strategy = "apologize"
-[run]
-horizon_h = 48
-seed = 5
-replicates = 2
-"""
 
-#: Runs `buzzsim` with `sweep` wired in, whether or not sim/cli.py has it yet.
-HARNESS = """
-import sys
-import sim.cli as c
-from sim.sweep.cli import add_sweep_parser
-if not any(getattr(f, "__name__", "") == "add_sweep_parser" for f in c.SUBCOMMANDS):
-    c.SUBCOMMANDS.append(add_sweep_parser)
-if __name__ == "__main__":
-    sys.exit(c.main())
-"""
 
 
 @pytest.fixture(scope="module")
@@ -65,18 +31,10 @@ def serial(tmp_path_factory):
 
 
 def buzzsim(capsys, *args):
-    import sim.cli as c
-    from sim.sweep.cli import add_sweep_parser
+    """Run ``buzzsim`` in-process; returns (exit code, stdout, stderr)."""
+    from sim.cli import main
 
-    subs = list(c.SUBCOMMANDS)
-    if not any(getattr(f, "__name__", "") == "add_sweep_parser" for f in subs):
-        subs.append(add_sweep_parser)
-    old = c.SUBCOMMANDS
-    c.SUBCOMMANDS = subs
-    try:
-        code = c.main([str(a) for a in args])
-    finally:
-        c.SUBCOMMANDS = old
+    code = main([str(a) for a in args])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -255,12 +213,10 @@ def test_cli_ctrl_c_keeps_points_and_resume_completes(tmp_path, capsys):
     """A real Ctrl-C (SIGINT) in a process-pool sweep, then --resume."""
     scn = tmp_path / "tiny.toml"
     scn.write_text(TINY_TOML)
-    harness = tmp_path / "buzzsim_harness.py"
-    harness.write_text(HARNESS)
     out = tmp_path / "sweep"
     args = ["sweep", str(scn), "--param", "crisis.approval_delay_h=0:4:1", "--param",
             "crisis.virality=1.0,1.3,1.6,1.9", "--workers", "2", "--out", str(out), "--no-figures"]  # fmt: skip
-    proc = subprocess.Popen([sys.executable, str(harness), *args], cwd=tmp_path,
+    proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     runs = out / "runs"
     deadline = time.monotonic() + 60
