@@ -86,14 +86,26 @@ def _mix(z):
 
 
 @nb.njit(inline="always", cache=True)
-def hash_uniform(key, stream, step, msg, acc, src):
-    """Uniform in (0, 1) from a hash of the six counters (splitmix64 rounds)."""
+def hash_prefix(key, stream, step, msg):
+    """The first three rounds of :func:`hash_uniform`, shared by every draw of one
+    (stream, step, message): a kernel that makes many such draws hoists them."""
     h = _mix(key ^ (np.uint64(stream) * _GOLD))
     h = _mix(h ^ (np.uint64(step) + _GOLD))
-    h = _mix(h ^ (np.uint64(msg) * _M1 + _GOLD))
-    h = _mix(h ^ (np.uint64(acc) + _GOLD * np.uint64(3)))
+    return _mix(h ^ (np.uint64(msg) * _M1 + _GOLD))
+
+
+@nb.njit(inline="always", cache=True)
+def hash_finish(prefix, acc, src):
+    """The last two rounds of :func:`hash_uniform` on a :func:`hash_prefix`."""
+    h = _mix(prefix ^ (np.uint64(acc) + _GOLD * np.uint64(3)))
     h = _mix(h ^ (np.uint64(src) * _M2 + _GOLD))
     return ((h >> _S11) + np.uint64(1)) * _INV53 * (1.0 - _INV53)
+
+
+@nb.njit(inline="always", cache=True)
+def hash_uniform(key, stream, step, msg, acc, src):
+    """Uniform in (0, 1) from a hash of the six counters (splitmix64 rounds)."""
+    return hash_finish(hash_prefix(key, stream, step, msg), acc, src)
 
 
 @nb.njit(cache=True)

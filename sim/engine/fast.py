@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine import kernels as K
+from sim.engine import synchronous as S
 from sim.engine.base import Counters, EngineInputs, initial_totals
 
 __all__ = ["FastEngine"]
@@ -21,6 +22,9 @@ class FastEngine:
     """
 
     name = "fast"
+    #: take the synchronous path (:mod:`sim.engine.synchronous`) when it applies; the
+    #: tests switch it off to compare it with the general kernel
+    synchronous_allowed = True
 
     def __init__(self, inputs: EngineInputs):
         self.inputs = inputs
@@ -37,24 +41,30 @@ class FastEngine:
         self.interest = pop.interest
         self.propensity = pop.propensity.astype(np.float64)
         self.rho = inputs.rho
+        #: the session rate shared by every account (NaN if they differ): the kernel then skips its lookups
+        self.rho_same = float(self.rho[0]) if n and bool((self.rho == self.rho[0]).all()) else float("nan")
         self.counters = Counters(inputs.n_steps, m)
         r = inputs.rules
         self._totals = initial_totals(pop, self.sentiment, r.nsi_band, r.lost_threshold)
         self.initial_totals = self._totals.copy()
         rd = inputs.reading
-        # readings wait in a ring of buckets, one per future step (linked lists in a pool)
+        # readings wait in a ring of buckets, one per future step (see kernels.new_queue)
         n_ring = int(np.ceil((rd.window_h + rd.latency_h) / inputs.dt_h)) + 2
-        self.head = np.full(n_ring, -1, dtype=np.int64)
-        cap = 1024
-        self.pool = (
-            np.empty(cap, np.float64), np.empty(cap, np.int32), np.empty(cap, np.int32),
-            np.empty(cap, np.int32), np.empty(cap, np.int64), np.arange(cap, dtype=np.int64)[::-1].copy(),
-        )
-        self.n_free = cap
+        self.queue, self.buckets, self.qstate = K.new_queue(n_ring)
+        self.scratch = K.new_scratch()
+        #: generation by generation, without the event queue (same results; see sim.engine.synchronous)
+        self.synchronous = self.synchronous_allowed and S.applies(inputs)
+        # the synchronous path's posts of the last step (account, message, time) and the step's shares
+        self._posts = (np.empty(64, np.int32), np.empty(64, np.int32), np.empty(64, np.float64))
+        self._n_posts = 0
+        self._shares = (np.empty(64, np.int32), np.empty(64, np.int32), np.empty(64, np.float64))
+        #: whether ``modifier`` is still all ones (see synchronous.read_posts)
+        self._modifier_ones = True
+        self._propensity_one_value = n > 0 and bool((self.propensity == self.propensity[0]).all())
         self._pending_acc: list[np.ndarray] = []
         self._pending_msg: list[np.ndarray] = []
         self._exp = np.zeros(1, np.int64)
-        self._reads = np.zeros(1, np.int64)
+        self._reads = np.zeros(2, np.int64)  # [0]: readings of the step; [1]: scratch
         #: 1 for followers that unfollowed the brand (annoyed by an ad)
         self.unfollowed = np.zeros(n, dtype=np.uint8)
 
@@ -88,6 +98,7 @@ class FastEngine:
 
     def scale_modifier(self, m: int, accounts: np.ndarray, factor: float) -> None:
         """Multiply the share hazard of ``accounts`` for message ``m`` by ``factor``."""
+        self._modifier_ones = False
         self.modifier[m, np.asarray(accounts, dtype=np.int64)] *= factor
 
     def has_unfollowed(self) -> np.ndarray:
@@ -109,13 +120,17 @@ class FastEngine:
     def is_aware(self, m: int) -> np.ndarray:
         return self.status[m] >= K.AWARE
 
+    def idle(self) -> bool:
+        """True when nothing is left to happen: no post waiting and no reading queued."""
+        return not self._pending_acc and self.qstate[1] == 0 and self._n_posts == 0
+
     def current_totals(self) -> np.ndarray:
         return self._totals.copy()
 
     # -- one step ----------------------------------------------------------
     def step(self, t: int) -> None:
         """Advance step ``t``: injected posts, then every reading due in the step, in time order."""
-        inp, c, msg, r, rd = self.inputs, self.counters, self.inputs.messages, self.inputs.rules, self.inputs.reading
+        c = self.counters
         if self._pending_acc:
             inj_acc = np.concatenate(self._pending_acc)
             inj_msg = np.concatenate(self._pending_msg)
@@ -126,11 +141,21 @@ class FastEngine:
             inj_msg = np.zeros(0, np.int32)
         self._exp[0] = 0
         self._reads[0] = 0
-        *pool, self.n_free = K.advance(
+        if self.synchronous:
+            self._step_synchronous(t, inj_acc, inj_msg)
+        else:
+            self._step_general(t, inj_acc, inj_msg)
+        c.reads[t] = self._reads[0]
+        c.exposures[t] = self._exp[0]
+        c.totals[t] = self._totals
+
+    def _step_general(self, t: int, inj_acc: np.ndarray, inj_msg: np.ndarray) -> None:
+        inp, c, msg, r, rd = self.inputs, self.counters, self.inputs.messages, self.inputs.rules, self.inputs.reading
+        self.queue, self.scratch = K.advance(
             t, inp.dt_h, inp.key, inj_acc, inj_msg,
-            self.graph.indptr, self.graph.indices, self.rho, self.role, self.is_target, self.interest,
+            self.graph.indptr, self.graph.indices, self.rho, self.rho_same, self.role, self.is_target, self.interest,
             self.propensity, self.sentiment, self.status, self.exposures, self.modifier,
-            self.head, *self.pool, self.n_free,
+            *self.queue, self.buckets, self.qstate, *self.scratch,
             inp.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, rd.latency_h,
             msg.static_hazard, msg.nov_code, msg.half_life, msg.tau, msg.alpha, msg.start_h, msg.visibility,
             msg.valence, msg.relevance_weight, msg.impact, msg.sponsored, msg.effect_target, msg.effect_mult,
@@ -141,7 +166,47 @@ class FastEngine:
             msg.nov_start, msg.annoy_rate, r.annoy_growth, r.annoy_sentiment, r.brand_node, self.unfollowed,
             c.new_unfollows, c.new_annoyed,
         )
-        self.pool = tuple(pool)
-        c.reads[t] = self._reads[0]
-        c.exposures[t] = self._exp[0]
-        c.totals[t] = self._totals
+
+    def _step_synchronous(self, t: int, inj_acc: np.ndarray, inj_msg: np.ndarray) -> None:
+        inp, c, msg, r = self.inputs, self.counters, self.inputs.messages, self.inputs.rules
+        if not S.message_conditions_hold(msg):
+            raise RuntimeError("a message changed during the run so that the synchronous path no longer applies")
+        indptr = self.graph.indptr
+        (p_acc, p_msg, p_time), (s_acc, s_msg, s_time) = self._posts, self._shares
+        # the propensity of every account when all share one and no modifier was set (NaN otherwise)
+        uniform = float(self.propensity[0]) if self._propensity_one_value and self._modifier_ones else np.nan
+        k, n_s = 0, 0
+        while True:
+            k, n_s = S.read_posts(
+                k, self._n_posts, n_s, t, inp.dt_h, inp.key, inp.reading.latency_h,
+                p_acc, p_msg, p_time, s_acc, s_msg, s_time,
+                indptr, self.graph.indices, self.rho, self.rho_same == np.inf, self.role, self.is_target,
+                self.propensity, uniform, self.status, self.exposures, self.modifier,
+                msg.static_hazard, msg.nov_code, msg.half_life, msg.tau, msg.alpha, msg.start_h, msg.sponsored,
+                msg.nov_start, r.cred_role, r.sponsored_discount,
+                c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, self._reads,
+            )
+            if k == self._n_posts:
+                break
+            v = int(p_acc[k])  # room for every follower of the next post
+            s_acc, s_msg, s_time = _grown((s_acc, s_msg, s_time), n_s + int(indptr[v + 1] - indptr[v]), n_s)
+        self._shares = (s_acc, s_msg, s_time)
+        p_acc, p_msg, p_time = _grown((p_acc, p_msg, p_time), inj_acc.size + n_s, 0)
+        self._n_posts = S.make_posts(
+            t, inp.dt_h, inj_acc, inj_msg, s_acc, s_msg, s_time, n_s, p_acc, p_msg, p_time, indptr, msg.visibility,
+            self._exp,
+        )
+        self._posts = (p_acc, p_msg, p_time)
+
+
+def _grown(arrays: tuple[np.ndarray, ...], need: int, keep: int) -> tuple[np.ndarray, ...]:
+    """``arrays`` if they hold ``need`` entries, else larger copies of their first ``keep``."""
+    if need <= arrays[0].shape[0]:
+        return arrays
+    size = max(need, 2 * arrays[0].shape[0])
+    out = []
+    for a in arrays:
+        b = np.empty(size, a.dtype)
+        b[:keep] = a[:keep]
+        out.append(b)
+    return tuple(out)

@@ -8,11 +8,11 @@ the answer does not depend on the step length beyond the rounding of the daily
 rhythm (see :mod:`sim.model.visibility`). One step ``t`` (times ``[t dt, (t+1) dt)``):
 
 1. posts injected by agents (origins, brand, KOLs) are made at ``t dt`` and fanned out;
-2. the readings due in this step are processed in time order (a binary heap);
-   a reading makes the reader aware, moves its sentiment, applies the message's
-   effects and draws the share decision; a share is a post made at that instant,
-   whose readings are queued — in the heap if they fall in this step, otherwise in
-   the bucket of their step (a ring of linked lists).
+2. the readings due in this step are processed in time order; a reading makes the
+   reader aware, moves its sentiment, applies the message's effects and draws the
+   share decision; a share is a post made at that instant, whose readings are
+   queued — in a small heap if they fall in this step, otherwise in the bucket of
+   their step (a ring of buckets of contiguous chunks, sorted when the step comes).
 
 Draws are counter-based hashes of ``(key, stream, post time step, message, account,
 source)`` (:mod:`sim.rng`), so the outcome does not depend on the order of work or
@@ -51,13 +51,13 @@ T_SENT_SUM, T_POS, T_NEG, T_LOST = 0, 1, 2, 3
 _KOL = 1
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def step_of_time(time, dt):
     """The step that contains time ``time`` (hours)."""
     return int(math.floor(time / dt + 1e-9))
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def novelty_at(code, age, half_life, tau, alpha):
     """Novelty of a message at ``age`` hours: constant (0), exponential (1), power law (2)."""
     if age < 0.0:
@@ -102,7 +102,7 @@ def reading_delay(u, rate, gtable, phase_h, age_h, post_time, latency):
     return max(s, latency)
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def _bounded_shift(s, delta):
     """Move sentiment ``s`` by ``delta`` toward +1 or -1; stays in [-1, 1] for |delta| <= 1."""
     if delta >= 0.0:
@@ -141,65 +141,221 @@ def _first_reading_effects(
         modifier[tm, v] *= 1.0 + (effect_mult[m] - 1.0) * weight
 
 
-# --------------------------------------------------------------------------- event pool
+# --------------------------------------------------------------------------- event queue
+#
+# Readings due in a later step wait in that step's *bucket* (a ring of buckets, one
+# per future step). A bucket is a linked list of chunks of CHUNK contiguous events,
+# so that a fan-out appends sequentially and a step reads its readings sequentially;
+# chunks are recycled through a free stack. ``buckets[b] = (head chunk, tail chunk,
+# events in the tail chunk, events in the bucket)``; ``qstate[0]`` is the number of
+# free chunks, ``qstate[1]`` the number of events waiting in all buckets.
+#
+# Performance (numba 0.6x): a call to a numba function that takes arrays and
+# branches keeps the arrays' reference counts (atomic operations) on every call, and
+# an array variable reassigned inside a loop does the same on every iteration, tens
+# of ns each. The per-exposure and per-reading loops (:func:`_process`) therefore
+# receive every array once, call no such function on their common path, and return
+# to :func:`advance` whenever storage must grow.
+
+#: events per chunk of the event queue
+CHUNK = 1024
+B_HEAD, B_TAIL, B_FILL, B_COUNT = 0, 1, 2, 3
+# the loop state of a step, ``loop`` in :func:`_process`: next post to fan out,
+# posts, next due reading, readings created in the step, heap size, room asked for
+L_POST, L_NPOSTS, L_DUE, L_NS, L_HEAP, L_NEED_CHUNKS, L_NEED_STEP = 0, 1, 2, 3, 4, 5, 6
+# what _process returns
+DONE, NEED_POSTS, NEED_ROOM = 0, 1, 2
+
+
+def new_queue(n_ring: int, n_chunks: int = 8):
+    """An empty event queue with ``n_ring`` buckets: ``(storage, buckets, qstate)``,
+    ``storage = (time, acc, msg, src, chunk_next, free_chunks)``."""
+    storage = (
+        np.empty(n_chunks * CHUNK, np.float64), np.empty(n_chunks * CHUNK, np.int32),
+        np.empty(n_chunks * CHUNK, np.int32), np.empty(n_chunks * CHUNK, np.int32),
+        np.full(n_chunks, -1, np.int64), np.arange(n_chunks - 1, -1, -1, dtype=np.int64),
+    )
+    buckets = np.zeros((n_ring, 4), np.int64)
+    buckets[:, B_HEAD] = -1
+    buckets[:, B_TAIL] = -1
+    qstate = np.array([n_chunks, 0], np.int64)
+    return storage, buckets, qstate
+
+
+def new_scratch(capacity: int = 1024):
+    """Work arrays of a step, kept by the engine between steps and grown on demand
+    (so that large steps do not touch fresh memory each time): the step's due
+    readings ``(time, acc, msg, src)``, a second set for sorting them, the readings created within the step ``(time, acc, msg,
+    src)`` with their heap ``(time, seq)``, and the posts to fan out ``(acc, msg,
+    time)``."""
+    def four():
+        return (np.empty(capacity, np.float64), np.empty(capacity, np.int32),
+                np.empty(capacity, np.int32), np.empty(capacity, np.int32))
+    return (*four(), *four(), *four(), np.empty(capacity, np.float64), np.empty(capacity, np.int64),
+            np.empty(capacity, np.int32), np.empty(capacity, np.int32), np.empty(capacity, np.float64))
 
 
 @nb.njit(cache=True)
-def _grow_pool(ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free, need):
-    """Enlarge the event pool so that at least ``need`` slots are free."""
-    old = ev_time.shape[0]
+def _grow_queue(q_time, q_acc, q_msg, q_src, c_next, c_free, qstate, need):
+    """Enlarge the chunk storage so that at least ``need`` chunks are free."""
+    old = c_next.shape[0]
     new = old
-    while new - (old - n_free) < need + 1024:
+    while new - old + qstate[0] < need:
         new *= 2
-    t2 = np.empty(new, np.float64)
-    a2 = np.empty(new, np.int32)
-    m2 = np.empty(new, np.int32)
-    s2 = np.empty(new, np.int32)
-    x2 = np.empty(new, np.int64)
+    t2 = np.empty(new * CHUNK, np.float64)
+    a2 = np.empty(new * CHUNK, np.int32)
+    m2 = np.empty(new * CHUNK, np.int32)
+    s2 = np.empty(new * CHUNK, np.int32)
+    t2[: old * CHUNK] = q_time
+    a2[: old * CHUNK] = q_acc
+    m2[: old * CHUNK] = q_msg
+    s2[: old * CHUNK] = q_src
+    n2 = np.full(new, -1, np.int64)
+    n2[:old] = c_next
     f2 = np.empty(new, np.int64)
-    t2[:old] = ev_time
-    a2[:old] = ev_acc
-    m2[:old] = ev_msg
-    s2[:old] = ev_src
-    x2[:old] = ev_next
-    f2[:n_free] = free_stack[:n_free]
-    k = n_free
-    for e in range(new - 1, old - 1, -1):
-        f2[k] = e
+    k = qstate[0]
+    f2[:k] = c_free[:k]
+    for c in range(new - 1, old - 1, -1):
+        f2[k] = c
         k += 1
-    return t2, a2, m2, s2, x2, f2, k
+    qstate[0] = k
+    return t2, a2, m2, s2, n2, f2
 
 
 @nb.njit(cache=True)
-def _heap_push(h_time, h_ev, size, time, e):
-    """Push (time, e) on a binary min-heap keyed by (time, e); returns the arrays and size."""
-    if size == h_time.shape[0]:
-        nt = np.empty(2 * size + 16, np.float64)
-        ne = np.empty(2 * size + 16, np.int64)
-        nt[:size] = h_time[:size]
-        ne[:size] = h_ev[:size]
-        h_time, h_ev = nt, ne
+def _grown(a, need, keep):
+    """``a`` if it holds ``need`` entries, else a larger copy of its first ``keep``."""
+    if need <= a.shape[0]:
+        return a
+    b = np.empty(max(need, 2 * a.shape[0]), a.dtype)
+    b[:keep] = a[:keep]
+    return b
+
+
+@nb.njit(cache=True)
+def _take_bucket(b, q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate, r_time, r_acc, r_msg, r_src):
+    """Move bucket ``b``'s readings, in order of arrival, into ``r_*`` (the caller made
+    room); its chunks are freed. Returns the count."""
+    n = buckets[b, B_COUNT]
+    c = buckets[b, B_HEAD]
+    pos = 0
+    while c >= 0:
+        k = min(CHUNK, n - pos)
+        base = c * CHUNK
+        r_time[pos:pos + k] = q_time[base:base + k]
+        r_acc[pos:pos + k] = q_acc[base:base + k]
+        r_msg[pos:pos + k] = q_msg[base:base + k]
+        r_src[pos:pos + k] = q_src[base:base + k]
+        pos += k
+        c_free[qstate[0]] = c
+        qstate[0] += 1
+        c = c_next[c]
+    buckets[b, B_HEAD] = -1
+    buckets[b, B_TAIL] = -1
+    buckets[b, B_FILL] = 0
+    buckets[b, B_COUNT] = 0
+    qstate[1] -= n
+    return n
+
+
+#: most bits of the reader id sorted per radix pass
+RADIX_BITS = 11
+
+
+@nb.njit(cache=True)
+def _radix_sort_run(lo, hi, n_bits, r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src):
+    """Sort the readings ``r_*[lo:hi]`` by reader, stably: LSD radix sort moving the
+    records between ``r_*`` and ``t_*`` (sequential reads, RADIX_BITS-bit digits)."""
+    n_pass = (n_bits + RADIX_BITS - 1) // RADIX_BITS
+    width = (n_bits + n_pass - 1) // n_pass
+    mask = (1 << width) - 1
+    counts = np.empty((1 << width) + 1, np.int64)
+    a_time, a_acc, a_msg, a_src = r_time, r_acc, r_msg, r_src
+    b_time, b_acc, b_msg, b_src = t_time, t_acc, t_msg, t_src
+    for p in range(n_pass):
+        shift = p * width
+        counts[:] = 0
+        for i in range(lo, hi):
+            counts[((a_acc[i] >> shift) & mask) + 1] += 1
+        counts[0] = lo
+        for d in range(1, counts.shape[0]):
+            counts[d] += counts[d - 1]
+        for i in range(lo, hi):
+            d = (a_acc[i] >> shift) & mask
+            k = counts[d]
+            counts[d] = k + 1
+            b_time[k] = a_time[i]
+            b_acc[k] = a_acc[i]
+            b_msg[k] = a_msg[i]
+            b_src[k] = a_src[i]
+        a_time, a_acc, a_msg, a_src, b_time, b_acc, b_msg, b_src = b_time, b_acc, b_msg, b_src, a_time, a_acc, a_msg, a_src
+    if n_pass % 2 == 1:
+        r_time[lo:hi] = t_time[lo:hi]
+        r_acc[lo:hi] = t_acc[lo:hi]
+        r_msg[lo:hi] = t_msg[lo:hi]
+        r_src[lo:hi] = t_src[lo:hi]
+
+
+@nb.njit(cache=True)
+def _sort_due(n, n_bits, r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src):
+    """Sort a step's due readings by (time, reader), stably (equal keys keep their
+    order of arrival). Readers in order make the step's passes over the account
+    arrays nearly sequential when many readings share a time (one step of the
+    independent cascade), instead of one cache miss per array and reading."""
+    for i in range(1, n):
+        if r_time[i] < r_time[i - 1]:
+            order = np.argsort(r_time[:n], kind="mergesort")
+            r_time[:n] = r_time[:n][order]
+            r_acc[:n] = r_acc[:n][order]
+            r_msg[:n] = r_msg[:n][order]
+            r_src[:n] = r_src[:n][order]
+            break
+    lo = 0
+    while lo < n:
+        hi = lo + 1
+        while hi < n and r_time[hi] == r_time[lo]:
+            hi += 1
+        if hi - lo > 32:
+            _radix_sort_run(lo, hi, n_bits, r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src)
+        elif hi - lo > 1:
+            for i in range(lo + 1, hi):  # insertion sort, stable
+                a, m, s = r_acc[i], r_msg[i], r_src[i]
+                j = i - 1
+                while j >= lo and r_acc[j] > a:
+                    r_acc[j + 1] = r_acc[j]
+                    r_msg[j + 1] = r_msg[j]
+                    r_src[j + 1] = r_src[j]
+                    j -= 1
+                r_acc[j + 1] = a
+                r_msg[j + 1] = m
+                r_src[j + 1] = s
+        lo = hi
+
+
+@nb.njit(cache=True)
+def _heap_push(h_time, h_seq, size, time, seq):
+    """Push (time, seq) on a binary min-heap keyed by (time, seq) (the caller made room);
+    returns the new size."""
     i = size
     h_time[i] = time
-    h_ev[i] = e
+    h_seq[i] = seq
     while i > 0:
         p = (i - 1) // 2
-        if h_time[p] < h_time[i] or (h_time[p] == h_time[i] and h_ev[p] <= h_ev[i]):
+        if h_time[p] < h_time[i] or (h_time[p] == h_time[i] and h_seq[p] <= h_seq[i]):
             break
         h_time[p], h_time[i] = h_time[i], h_time[p]
-        h_ev[p], h_ev[i] = h_ev[i], h_ev[p]
+        h_seq[p], h_seq[i] = h_seq[i], h_seq[p]
         i = p
-    return h_time, h_ev, size + 1
+    return size + 1
 
 
 @nb.njit(cache=True)
-def _heap_pop(h_time, h_ev, size):
-    """Pop the minimum of the heap; returns (time, e, new size)."""
-    time = h_time[0]
-    e = h_ev[0]
+def _heap_pop(h_time, h_seq, size):
+    """Pop the minimum of the heap; returns (seq, new size)."""
+    seq = h_seq[0]
     size -= 1
     h_time[0] = h_time[size]
-    h_ev[0] = h_ev[size]
+    h_seq[0] = h_seq[size]
     i = 0
     while True:
         left = 2 * i + 1
@@ -208,27 +364,27 @@ def _heap_pop(h_time, h_ev, size):
         c = left
         right = left + 1
         if right < size and (
-            h_time[right] < h_time[left] or (h_time[right] == h_time[left] and h_ev[right] < h_ev[left])
+            h_time[right] < h_time[left] or (h_time[right] == h_time[left] and h_seq[right] < h_seq[left])
         ):
             c = right
-        if h_time[i] < h_time[c] or (h_time[i] == h_time[c] and h_ev[i] <= h_ev[c]):
+        if h_time[i] < h_time[c] or (h_time[i] == h_time[c] and h_seq[i] <= h_seq[c]):
             break
         h_time[c], h_time[i] = h_time[i], h_time[c]
-        h_ev[c], h_ev[i] = h_ev[i], h_ev[c]
+        h_seq[c], h_seq[i] = h_seq[i], h_seq[c]
         i = c
-    return time, e, size
+    return seq, size
 
 
 # --------------------------------------------------------------------------- one step
 
 
 @nb.njit(cache=True)
-def advance(
-    t, dt, key,
-    inj_acc, inj_msg,
-    indptr, indices, rho, role, is_target, interest, propensity,
+def _process(
+    loop, t, dt, key, n_due,
+    r_time, r_acc, r_msg, r_src, s_time, s_acc, s_msg, s_src, h_time, h_seq, post_acc, post_msg, post_time,
+    q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate,
+    indptr, indices, rho, rho_same, role, is_target, interest, propensity,
     sentiment, status, exposures, modifier,
-    head, ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free,
     gtable, phase_h, age_h, latency,
     static_hazard, nov_code, half_life, tau, alpha, start_h, visibility,
     valence, relevance_weight, impact, sponsored, effect_target, effect_mult, effect_shared_weight,
@@ -237,88 +393,111 @@ def advance(
     totals, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
     nov_start, annoy_rate, annoy_growth, annoy_sentiment, brand_node, unfollowed, new_unfollows, new_annoyed,
 ):
-    """Advance step ``t``: fan out the injected posts, then process every reading of
-    the step in time order (new readings within the step join the heap).
+    """The work of step ``t`` from the state ``loop``: fan out the pending posts, then
+    the next reading in time order, until none is left (returns DONE) or the storage
+    is too small for the next move (returns NEED_POSTS or NEED_ROOM with the room
+    asked for in ``loop``; :func:`advance` grows it and calls again).
 
-    Returns the (possibly enlarged) event pool: ``(ev_time, ev_acc, ev_msg, ev_src,
-    ev_next, free_stack, n_free)``.
+    The step's due readings ``r_*[:n_due]`` are in time order; the readings created
+    during the step that fall in it (short delays) are kept in ``s_*`` by order of
+    creation, with a heap keyed by (time, creation order); the two are merged, the
+    due ones first on equal times.
     """
-    n_ring = head.shape[0]
-    t0 = t * dt
-    # the heap of this step's readings
-    h_time = np.empty(64, np.float64)
-    h_ev = np.empty(64, np.int64)
-    size = 0
-    b = t % n_ring
-    e = head[b]
-    while e >= 0:
-        h_time, h_ev, size = _heap_push(h_time, h_ev, size, ev_time[e], e)
-        e = ev_next[e]
-    head[b] = -1
-    # posts injected at the start of the step: queue as pseudo-readings? no: fan out now
-    n_posts = inj_acc.shape[0]
-    post_acc = np.empty(max(16, n_posts), np.int32)
-    post_msg = np.empty(max(16, n_posts), np.int32)
-    post_time = np.empty(max(16, n_posts), np.float64)
-    for i in range(n_posts):
-        post_acc[i] = inj_acc[i]
-        post_msg[i] = inj_msg[i]
-        post_time[i] = t0
-    k = 0
+    n_ring = buckets.shape[0]
+    k = loop[L_POST]
+    n_posts = loop[L_NPOSTS]
+    i_due = loop[L_DUE]
+    n_s = loop[L_NS]
+    size = loop[L_HEAP]
     while True:
-        # 1. fan out every pending post (made at post_time[k] <= the next reading's time)
+        # 1. fan out every pending post (a post is made at its share time, which is
+        #    never later than the next reading's, and its readings come after it)
         while k < n_posts:
             v = post_acc[k]
             m = post_msg[k]
             tp = post_time[k]
-            k += 1
             vis = visibility[m]
             if vis <= 0.0:
+                k += 1
                 continue
             start = indptr[v]
             end = indptr[v + 1]
+            need_chunks = (end - start) // CHUNK + n_ring + 1
+            if qstate[0] < need_chunks or n_s + end - start > s_time.shape[0]:
+                loop[L_NEED_CHUNKS] = need_chunks
+                loop[L_NEED_STEP] = n_s + end - start
+                loop[L_POST], loop[L_NPOSTS], loop[L_DUE], loop[L_NS], loop[L_HEAP] = k, n_posts, i_due, n_s, size
+                return NEED_ROOM
+            k += 1
             exposures_count[0] += end - start
-            if n_free < end - start:
-                ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free = _grow_pool(
-                    ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free, end - start
-                )
             post_step = step_of_time(tp, dt)
             from_brand = v == brand_node
             for j in range(start, end):
                 w = indices[j]
-                r = rho[w]
+                r = rho_same if rho_same == rho_same else rho[w]  # one load less when all alike
                 if r <= 0.0 or status[m, w] >= SHARED:
                     continue
                 if from_brand and unfollowed[w] != 0:
                     continue  # unfollowed the brand: its posts no longer reach w
-                u = hash_uniform(key, STREAM_READ, post_step, m, w, v)
-                d = reading_delay(u, r * vis, gtable, phase_h, age_h, tp, latency)
-                if d < 0.0:
-                    continue
-                tr = tp + d
-                n_free -= 1
-                ne = free_stack[n_free]
-                ev_time[ne] = tr
-                ev_acc[ne] = w
-                ev_msg[ne] = m
-                ev_src[ne] = v
-                s = step_of_time(tr, dt)
-                if s <= t:
-                    ev_next[ne] = -1
-                    h_time, h_ev, size = _heap_push(h_time, h_ev, size, tr, ne)
+                rv = r * vis
+                if rv == math.inf:
+                    d = latency  # always online: reads at the earliest possible moment
                 else:
+                    u = hash_uniform(key, STREAM_READ, post_step, m, w, v)
+                    d = reading_delay(u, rv, gtable, phase_h, age_h, tp, latency)
+                    if d < 0.0:
+                        continue
+                tr = tp + d
+                s = step_of_time(tr, dt)
+                if s > t:
+                    # append to the bucket of step s (a new chunk when its last one is full)
                     bb = s % n_ring
-                    ev_next[ne] = head[bb]
-                    head[bb] = ne
-        if size == 0:
-            break
-        # 2. the next reading of the step
-        tr, e, size = _heap_pop(h_time, h_ev, size)
-        v = ev_acc[e]
-        m = ev_msg[e]
-        src = ev_src[e]
-        free_stack[n_free] = e
-        n_free += 1
+                    tail = buckets[bb, B_TAIL]
+                    if tail < 0 or buckets[bb, B_FILL] == CHUNK:
+                        qstate[0] -= 1
+                        c = c_free[qstate[0]]
+                        c_next[c] = -1
+                        if tail < 0:
+                            buckets[bb, B_HEAD] = c
+                        else:
+                            c_next[tail] = c
+                        buckets[bb, B_TAIL] = c
+                        buckets[bb, B_FILL] = 0
+                        tail = c
+                    i = tail * CHUNK + buckets[bb, B_FILL]
+                    q_time[i] = tr
+                    q_acc[i] = w
+                    q_msg[i] = m
+                    q_src[i] = v
+                    buckets[bb, B_FILL] += 1
+                    buckets[bb, B_COUNT] += 1
+                    qstate[1] += 1
+                else:
+                    s_time[n_s] = tr
+                    s_acc[n_s] = w
+                    s_msg[n_s] = m
+                    s_src[n_s] = v
+                    size = _heap_push(h_time, h_seq, size, tr, n_s)
+                    n_s += 1
+        # 2. the next reading of the step (a reading adds at most one post: room first)
+        if n_posts == post_acc.shape[0]:
+            loop[L_POST], loop[L_NPOSTS], loop[L_DUE], loop[L_NS], loop[L_HEAP] = k, n_posts, i_due, n_s, size
+            return NEED_POSTS
+        if i_due < n_due and (size == 0 or r_time[i_due] <= h_time[0]):
+            tr = r_time[i_due]
+            v = r_acc[i_due]
+            m = r_msg[i_due]
+            src = r_src[i_due]
+            i_due += 1
+        elif size > 0:
+            e, size = _heap_pop(h_time, h_seq, size)
+            tr = s_time[e]
+            v = s_acc[e]
+            m = s_msg[e]
+            src = s_src[e]
+        else:
+            loop[L_POST], loop[L_NPOSTS], loop[L_DUE], loop[L_NS], loop[L_HEAP] = k, n_posts, i_due, n_s, size
+            return DONE
         st = status[m, v]
         if st >= SHARED:
             continue
@@ -335,7 +514,7 @@ def advance(
         cred = cred_role[role[src]]
         if sponsored[m] and status[m, src] == ORIGIN:
             cred *= sponsored_discount
-        if n_exp == 1:
+        if n_exp == 1 and (impact[m] != 0.0 or effect_target[m] >= 0):
             _first_reading_effects(
                 v, m, cred, status, modifier, sentiment, is_target, totals, impact, effect_target,
                 effect_mult, effect_shared_weight, band, lost_threshold,
@@ -356,8 +535,8 @@ def advance(
         # annoyance (broadcast ads): the n-th reading annoys with 1 - exp(-a n^growth)
         ar = annoy_rate[m]
         if ar > 0.0:
-            pa = -math.expm1(-ar * n_exp**annoy_growth) if ar < math.inf else 1.0
-            if hash_uniform(key, STREAM_ANNOY, step_of_time(tr, dt), m, v, src) < pa:
+            p_annoy = -math.expm1(-ar * n_exp**annoy_growth) if ar < math.inf else 1.0
+            if hash_uniform(key, STREAM_ANNOY, step_of_time(tr, dt), m, v, src) < p_annoy:
                 new_annoyed[t] += 1
                 if annoy_sentiment != 0.0:
                     _update_sentiment(
@@ -388,19 +567,97 @@ def advance(
             new_shares[t, m] += 1
             if role[v] == _KOL:
                 new_kol_shares[t, m] += 1
-            if n_posts == post_acc.shape[0]:
-                pa = np.empty(2 * n_posts, np.int32)
-                pm = np.empty(2 * n_posts, np.int32)
-                pt = np.empty(2 * n_posts, np.float64)
-                pa[:n_posts] = post_acc
-                pm[:n_posts] = post_msg
-                pt[:n_posts] = post_time
-                post_acc, post_msg, post_time = pa, pm, pt
             post_acc[n_posts] = v
             post_msg[n_posts] = m
             post_time[n_posts] = tr
             n_posts += 1
-    return ev_time, ev_acc, ev_msg, ev_src, ev_next, free_stack, n_free
+
+
+@nb.njit(cache=True)
+def advance(
+    t, dt, key,
+    inj_acc, inj_msg,
+    indptr, indices, rho, rho_same, role, is_target, interest, propensity,
+    sentiment, status, exposures, modifier,
+    q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate,
+    r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src,
+    s_time, s_acc, s_msg, s_src, h_time, h_seq, post_acc, post_msg, post_time,
+    gtable, phase_h, age_h, latency,
+    static_hazard, nov_code, half_life, tau, alpha, start_h, visibility,
+    valence, relevance_weight, impact, sponsored, effect_target, effect_mult, effect_shared_weight,
+    reply_of, reply_p, reply_src,
+    cred_role, sponsored_discount, mood_strength, reinf_gamma, reinf_ref, band, lost_threshold,
+    totals, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
+    nov_start, annoy_rate, annoy_growth, annoy_sentiment, brand_node, unfollowed, new_unfollows, new_annoyed,
+):
+    """Advance step ``t``: fan out the injected posts (made at the start of the step),
+    then process every reading of the step in time order (:func:`_process`), growing
+    the storage whenever it asks for room.
+
+    Returns the (possibly enlarged) queue storage ``(q_time, q_acc, q_msg, q_src,
+    c_next, c_free)`` and scratch arrays (:func:`new_scratch`).
+    """
+    b = t % buckets.shape[0]
+    n_due = buckets[b, B_COUNT]
+    n_bits = 1  # bits of the largest account id, for the radix sort of readers
+    while (1 << n_bits) < indptr.shape[0]:
+        n_bits += 1
+    if n_due > r_time.shape[0]:
+        r_time, t_time = _grown(r_time, n_due, 0), _grown(t_time, n_due, 0)
+        r_acc, t_acc = _grown(r_acc, n_due, 0), _grown(t_acc, n_due, 0)
+        r_msg, t_msg = _grown(r_msg, n_due, 0), _grown(t_msg, n_due, 0)
+        r_src, t_src = _grown(r_src, n_due, 0), _grown(t_src, n_due, 0)
+    _take_bucket(b, q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate, r_time, r_acc, r_msg, r_src)
+    _sort_due(n_due, n_bits, r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src)
+    n_inj = inj_acc.shape[0]
+    post_acc = _grown(post_acc, n_inj + 1, 0)
+    post_msg = _grown(post_msg, n_inj + 1, 0)
+    post_time = _grown(post_time, n_inj + 1, 0)
+    for i in range(n_inj):
+        post_acc[i] = inj_acc[i]
+        post_msg[i] = inj_msg[i]
+        post_time[i] = t * dt
+    loop = np.zeros(7, np.int64)
+    loop[L_NPOSTS] = n_inj
+    while True:
+        code = _process(
+            loop, t, dt, key, n_due,
+            r_time, r_acc, r_msg, r_src, s_time, s_acc, s_msg, s_src, h_time, h_seq, post_acc, post_msg, post_time,
+            q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate,
+            indptr, indices, rho, rho_same, role, is_target, interest, propensity,
+            sentiment, status, exposures, modifier,
+            gtable, phase_h, age_h, latency,
+            static_hazard, nov_code, half_life, tau, alpha, start_h, visibility,
+            valence, relevance_weight, impact, sponsored, effect_target, effect_mult, effect_shared_weight,
+            reply_of, reply_p, reply_src,
+            cred_role, sponsored_discount, mood_strength, reinf_gamma, reinf_ref, band, lost_threshold,
+            totals, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
+            nov_start, annoy_rate, annoy_growth, annoy_sentiment, brand_node, unfollowed, new_unfollows, new_annoyed,
+        )
+        if code == DONE:
+            break
+        if code == NEED_POSTS:
+            n = loop[L_NPOSTS]
+            post_acc = _grown(post_acc, n + 1, n)
+            post_msg = _grown(post_msg, n + 1, n)
+            post_time = _grown(post_time, n + 1, n)
+        else:
+            if qstate[0] < loop[L_NEED_CHUNKS]:
+                q_time, q_acc, q_msg, q_src, c_next, c_free = _grow_queue(
+                    q_time, q_acc, q_msg, q_src, c_next, c_free, qstate, loop[L_NEED_CHUNKS]
+                )
+            need, n_s, size = loop[L_NEED_STEP], loop[L_NS], loop[L_HEAP]
+            s_time = _grown(s_time, need, n_s)
+            s_acc = _grown(s_acc, need, n_s)
+            s_msg = _grown(s_msg, need, n_s)
+            s_src = _grown(s_src, need, n_s)
+            h_time = _grown(h_time, need, size)
+            h_seq = _grown(h_seq, need, size)
+    return (
+        (q_time, q_acc, q_msg, q_src, c_next, c_free),
+        (r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src,
+         s_time, s_acc, s_msg, s_src, h_time, h_seq, post_acc, post_msg, post_time),
+    )
 
 
 @nb.njit(cache=True)

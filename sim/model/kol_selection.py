@@ -285,7 +285,7 @@ def reach_samples(
             eng.inject(start, 0, np.array([int(node)]))
             for t in range(start, n_steps):
                 eng.step(t)
-                if not eng._pending_acc and eng.n_free == eng.pool[0].shape[0]:
+                if eng.idle():
                     break  # nothing left to read: the cascade is over
             per_cand.append(np.flatnonzero(eng.is_aware(0) & keep).astype(np.int64))
         out.append(per_cand)
