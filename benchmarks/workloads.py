@@ -70,15 +70,19 @@ def warm_up_engine(kinds: tuple[str, ...] = ("crisis", "ic"), engines: tuple[str
 
 
 def memory_breakdown(model, min_mb: float = 1.0) -> dict[str, float]:
-    """MB held by the model's largest numpy arrays (graph, population, engine state and event pool)."""
+    """MB held by the model's largest numpy arrays (graph, population, engine state and event queue)."""
     out: dict[str, float] = {}
+    counted: set[int] = set()  # an array held in several places (e.g. the engine's argument tuple) counts once
 
     def visit(prefix: str, obj: object) -> None:
         if isinstance(obj, np.ndarray):
+            if id(obj) in counted:
+                return
+            counted.add(id(obj))
             mb = obj.nbytes / 2**20
             if mb >= min_mb:
                 out[prefix] = out.get(prefix, 0.0) + mb
-        elif isinstance(obj, tuple):
+        elif isinstance(obj, (tuple, list)):
             for i, x in enumerate(obj):
                 visit(f"{prefix}[{i}]", x)
 
@@ -88,10 +92,8 @@ def memory_breakdown(model, min_mb: float = 1.0) -> dict[str, float]:
     for name, val in vars(model.population).items():
         if name != "graph":
             visit(f"population.{name}", val)
-    seen = {id(v) for v in vars(model.population).values()} | {id(g.indptr), id(g.indices)}
     for name, val in vars(model.engine).items():
-        if id(val) not in seen:
-            visit(f"engine.{name}", val)
+        visit(f"engine.{name}", val)
     for name in ("new_shares", "new_aware", "new_target", "new_kol_shares", "totals"):
         visit(f"counters.{name}", getattr(model.engine.counters, name, None))
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))

@@ -51,7 +51,10 @@ class FastEngine:
         # readings wait in a ring of buckets, one per future step (see kernels.new_queue)
         n_ring = int(np.ceil((rd.window_h + rd.latency_h) / inputs.dt_h)) + 2
         self.queue, self.buckets, self.qstate = K.new_queue(n_ring)
-        self.scratch = K.new_scratch()
+        #: work arrays of a step (see kernels.new_scratch), grown on demand
+        self.scratch = list(K.new_scratch())
+        self._loop = np.zeros(7, np.int64)
+        self._n_bits = max(1, int(self.graph.indptr.shape[0] - 1).bit_length())  # ids < 2**n_bits (radix sort)
         #: generation by generation, without the event queue (same results; see sim.engine.synchronous)
         self.synchronous = self.synchronous_allowed and S.applies(inputs)
         # the synchronous path's posts of the last step (account, message, time) and the step's shares
@@ -67,6 +70,7 @@ class FastEngine:
         self._reads = np.zeros(2, np.int64)  # [0]: readings of the step; [1]: scratch
         #: 1 for followers that unfollowed the brand (annoyed by an ad)
         self.unfollowed = np.zeros(n, dtype=np.uint8)
+        self._static = self._static_args()
 
     # -- agent-facing API -------------------------------------------------
     def inject(self, t: int, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> np.ndarray:
@@ -149,13 +153,14 @@ class FastEngine:
         c.exposures[t] = self._exp[0]
         c.totals[t] = self._totals
 
-    def _step_general(self, t: int, inj_acc: np.ndarray, inj_msg: np.ndarray) -> None:
+    def _static_args(self) -> tuple:
+        """The arguments of ``kernels.process_step`` that stay the same objects for the
+        whole run, gathered once: scalars, and arrays that are only ever changed in
+        place (the agents too change a message's table in place, never replace it)."""
         inp, c, msg, r, rd = self.inputs, self.counters, self.inputs.messages, self.inputs.rules, self.inputs.reading
-        self.queue, self.scratch = K.advance(
-            t, inp.dt_h, inp.key, inj_acc, inj_msg,
+        return (
             self.graph.indptr, self.graph.indices, self.rho, self.rho_same, self.role, self.is_target, self.interest,
             self.propensity, self.sentiment, self.status, self.exposures, self.modifier,
-            *self.queue, self.buckets, self.qstate, *self.scratch,
             inp.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, rd.latency_h,
             msg.static_hazard, msg.nov_code, msg.half_life, msg.tau, msg.alpha, msg.start_h, msg.visibility,
             msg.valence, msg.relevance_weight, msg.impact, msg.sponsored, msg.effect_target, msg.effect_mult,
@@ -166,6 +171,34 @@ class FastEngine:
             msg.nov_start, msg.annoy_rate, r.annoy_growth, r.annoy_sentiment, r.brand_node, self.unfollowed,
             c.new_unfollows, c.new_annoyed,
         )
+
+    def _step_general(self, t: int, inj_acc: np.ndarray, inj_msg: np.ndarray) -> None:
+        n_due = int(self.buckets[t % self.buckets.shape[0], K.B_COUNT])
+        n_inj = inj_acc.size
+        if n_due == 0 and n_inj == 0:
+            return  # nothing due and nothing posted: the kernels would only be called
+        sc = self.scratch
+        sc[0:8] = _grown(tuple(sc[0:8]), n_due, 0)  # due readings and their sort space
+        sc[14:17] = _grown(tuple(sc[14:17]), n_inj + 1, 0)  # posts
+        K.prepare_step(t, self.inputs.dt_h, inj_acc, inj_msg, self._n_bits, *self.queue, self.buckets, self.qstate,
+                       *sc[0:8], *sc[14:17])
+        loop = self._loop
+        loop[:] = 0
+        loop[K.L_NPOSTS] = n_inj
+        while True:
+            code = K.process_step(loop, t, self.inputs.dt_h, self.inputs.key, n_due, *sc[0:4], *sc[8:17], *self.queue,
+                              self.buckets, self.qstate, *self._static)
+            if code == K.DONE:
+                return
+            if code == K.NEED_POSTS:
+                n = int(loop[K.L_NPOSTS])
+                sc[14:17] = _grown(tuple(sc[14:17]), n + 1, n)
+            else:
+                if self.qstate[0] < loop[K.L_NEED_CHUNKS]:
+                    self.queue = K.grow_queue(*self.queue, self.qstate, loop[K.L_NEED_CHUNKS])
+                need, n_s, size = int(loop[K.L_NEED_STEP]), int(loop[K.L_NS]), int(loop[K.L_HEAP])
+                sc[8:12] = _grown(tuple(sc[8:12]), need, n_s)  # readings created in the step
+                sc[12:14] = _grown(tuple(sc[12:14]), need, size)  # their heap
 
     def _step_synchronous(self, t: int, inj_acc: np.ndarray, inj_msg: np.ndarray) -> None:
         inp, c, msg, r = self.inputs, self.counters, self.inputs.messages, self.inputs.rules

@@ -153,17 +153,20 @@ def _first_reading_effects(
 # Performance (numba 0.6x): a call to a numba function that takes arrays and
 # branches keeps the arrays' reference counts (atomic operations) on every call, and
 # an array variable reassigned inside a loop does the same on every iteration, tens
-# of ns each. The per-exposure and per-reading loops (:func:`_process`) therefore
+# of ns each. The per-exposure and per-reading loops (:func:`process_step`) therefore
 # receive every array once, call no such function on their common path, and return
-# to :func:`advance` whenever storage must grow.
+# to the engine (sim.engine.fast) whenever storage must grow. A call's own cost grows
+# with its arguments (about 0.1 us each) and with the arrays it returns (about 0.6 us
+# each): kernels return counts and codes only, and the engine skips a step with
+# nothing to do, so that small models are not dominated by the calls.
 
 #: events per chunk of the event queue
 CHUNK = 1024
 B_HEAD, B_TAIL, B_FILL, B_COUNT = 0, 1, 2, 3
-# the loop state of a step, ``loop`` in :func:`_process`: next post to fan out,
+# the loop state of a step, ``loop`` in :func:`process_step`: next post to fan out,
 # posts, next due reading, readings created in the step, heap size, room asked for
 L_POST, L_NPOSTS, L_DUE, L_NS, L_HEAP, L_NEED_CHUNKS, L_NEED_STEP = 0, 1, 2, 3, 4, 5, 6
-# what _process returns
+# what process_step returns
 DONE, NEED_POSTS, NEED_ROOM = 0, 1, 2
 
 
@@ -196,7 +199,7 @@ def new_scratch(capacity: int = 1024):
 
 
 @nb.njit(cache=True)
-def _grow_queue(q_time, q_acc, q_msg, q_src, c_next, c_free, qstate, need):
+def grow_queue(q_time, q_acc, q_msg, q_src, c_next, c_free, qstate, need):
     """Enlarge the chunk storage so that at least ``need`` chunks are free."""
     old = c_next.shape[0]
     new = old
@@ -220,16 +223,6 @@ def _grow_queue(q_time, q_acc, q_msg, q_src, c_next, c_free, qstate, need):
         k += 1
     qstate[0] = k
     return t2, a2, m2, s2, n2, f2
-
-
-@nb.njit(cache=True)
-def _grown(a, need, keep):
-    """``a`` if it holds ``need`` entries, else a larger copy of its first ``keep``."""
-    if need <= a.shape[0]:
-        return a
-    b = np.empty(max(need, 2 * a.shape[0]), a.dtype)
-    b[:keep] = a[:keep]
-    return b
 
 
 @nb.njit(cache=True)
@@ -379,7 +372,7 @@ def _heap_pop(h_time, h_seq, size):
 
 
 @nb.njit(cache=True)
-def _process(
+def process_step(
     loop, t, dt, key, n_due,
     r_time, r_acc, r_msg, r_src, s_time, s_acc, s_msg, s_src, h_time, h_seq, post_acc, post_msg, post_time,
     q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate,
@@ -396,7 +389,7 @@ def _process(
     """The work of step ``t`` from the state ``loop``: fan out the pending posts, then
     the next reading in time order, until none is left (returns DONE) or the storage
     is too small for the next move (returns NEED_POSTS or NEED_ROOM with the room
-    asked for in ``loop``; :func:`advance` grows it and calls again).
+    asked for in ``loop``; the engine grows it and calls again).
 
     The step's due readings ``r_*[:n_due]`` are in time order; the readings created
     during the step that fall in it (short delays) are kept in ``s_*`` by order of
@@ -434,7 +427,7 @@ def _process(
             from_brand = v == brand_node
             for j in range(start, end):
                 w = indices[j]
-                r = rho_same if rho_same == rho_same else rho[w]  # one load less when all alike
+                r = rho_same if not math.isnan(rho_same) else rho[w]  # one load less when all alike
                 if r <= 0.0 or status[m, w] >= SHARED:
                     continue
                 if from_brand and unfollowed[w] != 0:
@@ -574,90 +567,24 @@ def _process(
 
 
 @nb.njit(cache=True)
-def advance(
-    t, dt, key,
-    inj_acc, inj_msg,
-    indptr, indices, rho, rho_same, role, is_target, interest, propensity,
-    sentiment, status, exposures, modifier,
+def prepare_step(
+    t, dt, inj_acc, inj_msg, n_bits,
     q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate,
-    r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src,
-    s_time, s_acc, s_msg, s_src, h_time, h_seq, post_acc, post_msg, post_time,
-    gtable, phase_h, age_h, latency,
-    static_hazard, nov_code, half_life, tau, alpha, start_h, visibility,
-    valence, relevance_weight, impact, sponsored, effect_target, effect_mult, effect_shared_weight,
-    reply_of, reply_p, reply_src,
-    cred_role, sponsored_discount, mood_strength, reinf_gamma, reinf_ref, band, lost_threshold,
-    totals, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
-    nov_start, annoy_rate, annoy_growth, annoy_sentiment, brand_node, unfollowed, new_unfollows, new_annoyed,
+    r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src, post_acc, post_msg, post_time,
 ):
-    """Advance step ``t``: fan out the injected posts (made at the start of the step),
-    then process every reading of the step in time order (:func:`_process`), growing
-    the storage whenever it asks for room.
-
-    Returns the (possibly enlarged) queue storage ``(q_time, q_acc, q_msg, q_src,
-    c_next, c_free)`` and scratch arrays (:func:`new_scratch`).
-    """
+    """Start step ``t``: move the step's due readings out of its bucket into ``r_*``
+    and sort them (:func:`_sort_due`; ``t_*`` is work space, account ids below
+    ``2**n_bits``), and list the injected posts (made at ``t dt``) as the first posts
+    to fan out. The caller made room: ``r_*``/``t_*`` hold the bucket, ``post_*`` the
+    injections plus one. Returns the number of due readings."""
     b = t % buckets.shape[0]
-    n_due = buckets[b, B_COUNT]
-    n_bits = 1  # bits of the largest account id, for the radix sort of readers
-    while (1 << n_bits) < indptr.shape[0]:
-        n_bits += 1
-    if n_due > r_time.shape[0]:
-        r_time, t_time = _grown(r_time, n_due, 0), _grown(t_time, n_due, 0)
-        r_acc, t_acc = _grown(r_acc, n_due, 0), _grown(t_acc, n_due, 0)
-        r_msg, t_msg = _grown(r_msg, n_due, 0), _grown(t_msg, n_due, 0)
-        r_src, t_src = _grown(r_src, n_due, 0), _grown(t_src, n_due, 0)
-    _take_bucket(b, q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate, r_time, r_acc, r_msg, r_src)
+    n_due = _take_bucket(b, q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate, r_time, r_acc, r_msg, r_src)
     _sort_due(n_due, n_bits, r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src)
-    n_inj = inj_acc.shape[0]
-    post_acc = _grown(post_acc, n_inj + 1, 0)
-    post_msg = _grown(post_msg, n_inj + 1, 0)
-    post_time = _grown(post_time, n_inj + 1, 0)
-    for i in range(n_inj):
+    for i in range(inj_acc.shape[0]):
         post_acc[i] = inj_acc[i]
         post_msg[i] = inj_msg[i]
         post_time[i] = t * dt
-    loop = np.zeros(7, np.int64)
-    loop[L_NPOSTS] = n_inj
-    while True:
-        code = _process(
-            loop, t, dt, key, n_due,
-            r_time, r_acc, r_msg, r_src, s_time, s_acc, s_msg, s_src, h_time, h_seq, post_acc, post_msg, post_time,
-            q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate,
-            indptr, indices, rho, rho_same, role, is_target, interest, propensity,
-            sentiment, status, exposures, modifier,
-            gtable, phase_h, age_h, latency,
-            static_hazard, nov_code, half_life, tau, alpha, start_h, visibility,
-            valence, relevance_weight, impact, sponsored, effect_target, effect_mult, effect_shared_weight,
-            reply_of, reply_p, reply_src,
-            cred_role, sponsored_discount, mood_strength, reinf_gamma, reinf_ref, band, lost_threshold,
-            totals, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
-            nov_start, annoy_rate, annoy_growth, annoy_sentiment, brand_node, unfollowed, new_unfollows, new_annoyed,
-        )
-        if code == DONE:
-            break
-        if code == NEED_POSTS:
-            n = loop[L_NPOSTS]
-            post_acc = _grown(post_acc, n + 1, n)
-            post_msg = _grown(post_msg, n + 1, n)
-            post_time = _grown(post_time, n + 1, n)
-        else:
-            if qstate[0] < loop[L_NEED_CHUNKS]:
-                q_time, q_acc, q_msg, q_src, c_next, c_free = _grow_queue(
-                    q_time, q_acc, q_msg, q_src, c_next, c_free, qstate, loop[L_NEED_CHUNKS]
-                )
-            need, n_s, size = loop[L_NEED_STEP], loop[L_NS], loop[L_HEAP]
-            s_time = _grown(s_time, need, n_s)
-            s_acc = _grown(s_acc, need, n_s)
-            s_msg = _grown(s_msg, need, n_s)
-            s_src = _grown(s_src, need, n_s)
-            h_time = _grown(h_time, need, size)
-            h_seq = _grown(h_seq, need, size)
-    return (
-        (q_time, q_acc, q_msg, q_src, c_next, c_free),
-        (r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_src,
-         s_time, s_acc, s_msg, s_src, h_time, h_seq, post_acc, post_msg, post_time),
-    )
+    return n_due
 
 
 @nb.njit(cache=True)

@@ -33,10 +33,10 @@ import math
 import numba as nb
 import numpy as np
 
-from sim.engine.kernels import ORIGIN, SHARED, UNAWARE, AWARE, _KOL, novelty_at, step_of_time
+from sim.engine.kernels import _KOL, AWARE, ORIGIN, SHARED, UNAWARE, novelty_at, step_of_time
 from sim.rng import STREAM_SHARE, hash_finish, hash_prefix
 
-__all__ = ["applies", "read_posts", "make_posts", "argsort_accounts"]
+__all__ = ["applies", "argsort_accounts", "make_posts", "read_posts"]
 
 #: posts whose graph rows are touched ahead of reading them
 AHEAD = 32
@@ -92,7 +92,7 @@ def read_posts(
     and the number of shares.
     """
     cap = s_acc.shape[0]
-    uniform = uniform_propensity == uniform_propensity
+    uniform = not math.isnan(uniform_propensity)
     touched = 0
     while k < n_posts:
         if k % AHEAD == 0:
@@ -123,7 +123,7 @@ def read_posts(
         p_post = 0.0  # share probability (hash draws are > 0, so 0 never shares)
         if base > 0.0 and uniform:
             lam = base
-            lam *= cred * uniform_propensity * 1.0  # as in kernels._process, factor for factor
+            lam *= cred * uniform_propensity * 1.0  # as in kernels.process_step, factor for factor
             p_post = -math.expm1(-lam)
         prefix = hash_prefix(key, STREAM_SHARE, t, m)
         n_aware = 0
