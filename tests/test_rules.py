@@ -126,41 +126,106 @@ TIMING = {
 }
 
 
+def _hourly_shares(cfg: dict, seeds) -> np.ndarray:
+    """Shares of the single message per hour since its start (row per seed; bin h holds
+    delays in [h, h+1) h), the origin's own post removed."""
+    h0 = int(cfg["messages"][0].get("start_h", 0))
+    rows = []
+    for s in seeds:
+        ser = sim.simulate(cfg, seed=s).series
+        new = ser.loc[ser["hour"] >= h0, "new_shares"].to_numpy().astype(float)
+        new[0] -= 1
+        rows.append(new)
+    return np.array(rows)
+
+
+def _delay_quantile(counts: np.ndarray, q: float) -> np.ndarray:
+    """Per row of hourly counts: the delay (h) by which a fraction q of the row's shares
+    had arrived, the shares of an hour spread evenly over it."""
+    c = np.cumsum(counts, axis=1)
+    target = q * c[:, -1]
+    k = (c < target[:, None]).sum(1)  # first bin where the fraction is reached
+    i = np.arange(len(c))
+    before = np.where(k > 0, c[i, np.maximum(k - 1, 0)], 0.0)
+    return k + (target - before) / counts[i, k]
+
+
 def test_share_delays():
-    """Claim: a post's shares come fast — median share delay under 2 h, 90 % of
-    shares within 12 h. Delay = hour bin of each share minus the start hour (bin
-    h holds shares in [h, h+1) h, so 'under 2 h' is bin < 2), origin excluded,
-    pooled over 400 runs (about 1,400 shares).
+    """Issue #3: "a single post by an ordinary account on a 10⁴-account scale-free
+    graph, default rule: median share delay under 2 h and 90 % of shares within
+    12 h, across replicates" (``TIMING``, start hour 0, 600 runs, seeds 0-599).
 
-    The pooled fractions are ratios of sums over runs dominated by the few large
-    cascades, so their uncertainty is taken from a cluster bootstrap over runs
-    (2,000 resamples, 99 % percentile interval):
+    Statement. Read per replicate, as the real-data figures it echoes are per
+    cascade (``../shared/data/README.md``: medians over cascades of each
+    cascade's t50 and t90). For each run with at least 5 shares (origin
+    excluded) take its median delay t50 and its t90 (delay by which 90 % of its
+    shares had come; hourly counts, a bin's shares spread evenly over the hour).
+    Then, over those cascades:
 
-    * median under 2 h: the whole interval of P(delay < 2 h) lies above 0.5
-      (measured 0.78, interval 0.66-0.85);
-    * 90 % within 12 h: the interval of P(delay < 12 h) reaches 0.9, i.e. the
-      data do not contradict the claim (measured 0.88, interval 0.76-0.96; with
-      seeds 1000-1399: 0.90). It is not confirmed either: that would need far
-      more runs, the fraction being driven by rare large cascades that go on
-      through the night.
+    * the median t50 is under 2 h: the whole 99 % bootstrap interval lies below
+      2 h (measured 0.64 h, interval 0.63-0.80);
+    * the median t90 is at most 12 h (in the typical replicate 90 % of shares
+      arrive within 12 h): the whole 99 % interval lies at or below 12 h
+      (measured 2.7 h, interval 1.9-5.5).
+
+    Intervals: percentile bootstrap over cascades, 2,000 resamples. At the
+    thresholds the spreading within the hour does not matter: t50 < 2 h iff more
+    than half of a cascade's shares are in hours 0-1, t90 <= 12 h iff at least
+    90 % are in hours 0-11. Equivalently, the claim holds for most replicates:
+    t50 < 2 h in 88 % of the 90 cascades (99 % interval 78-96 %), t90 <= 12 h in
+    80 % (69-90 %). Over 4,400 runs (644 cascades): median t50 0.71 h
+    (0.67-0.75), median t90 2.6 h (2.4-3.3). With 600 runs every window of seeds
+    tried (39 windows within 0-4,399) passes, the largest upper bounds being
+    1.0 h and 10.0 h; with 400 runs one window failed, hence 600.
+
+    Threshold. The README's cascades all have at least 55 retweets (median 259)
+    and it applies no cut; ``sim.validate`` keeps cascades of at least 5 shares,
+    for the model and the data alike (no real cascade is dropped). A t50 or t90
+    of one to four shares is little more than one share's delay. About 15 % of
+    runs reach 5 shares (median size 8). Larger cascades are slower: with at
+    least 20 shares (124 of 4,400 runs) median t50 0.92 h, t90 8.7 h (5.0-10.8).
+
+    Pooled figures. Pooling all shares of seeds 0-399 (1,368 shares) gives
+    P(delay < 2 h) = 0.78 (99 % cluster-bootstrap interval 0.66-0.85) and
+    P(delay < 12 h) = 0.88 (0.76-0.96); over 4,400 runs 0.76 and 0.88
+    (0.81-0.93). A pooled fraction weights each cascade by its size, so it is
+    driven by the few large ones (the top 1 % of runs hold 29 % of all shares),
+    and these, started at midnight, tend to run on through the night low of the
+    daily rhythm (04-06 h): half of the ten largest have t90 of 19-23 h. It does
+    not answer "in a replicate", and it does not reach 0.9 within 12 h.
+
+    Real data (not asserted). Twitter15: median t50 0.70 h, t90 8.6 h; Weibo
+    sample 1.0 h, 6.4 h — both meet the statement. The model's t50 matches, but
+    only through the even spreading in the first hour (median share within 1 h:
+    model 0.70, Twitter15 0.57), and its shorter t90 reflects cascades of 8
+    shares against 259; no like-for-like comparison is cheap here.
+
+    The test can fail (same seeds): a post at 04 h (virality 1.2, else only 10
+    cascades) gives median t50 9.8 h, t90 17.6 h; virality 1.2 at 00 h, larger
+    cascades, median t90 13.6 h (upper bound 15.3); ``visibility_exponent`` 1.05
+    instead of 1.23, median t90 9.7 h but upper bound 12.2 h.
     """
-    runs = []
-    for s in range(400):
-        new = sim.simulate(TIMING, seed=s).series["new_shares"].to_numpy().copy()
-        new[0] -= 1  # the origin's own post
-        runs.append((new[:2].sum(), new[:12].sum(), new[-24:].sum(), new.sum()))
-    runs = np.array(runs, dtype=float)
-    total = runs.sum(0)
-    assert total[3] > 800
-    assert total[2] < 0.01 * total[3], "shares still arriving at the horizon"
+    counts = _hourly_shares(TIMING, range(600))
+    assert counts[:, -24:].sum() < 0.01 * counts.sum(), "shares still arriving at the horizon"
+    big = counts[counts.sum(1) >= 5]
+    assert len(big) >= 50, len(big)  # measured 90
+    t50, t90 = _delay_quantile(big, 0.5), _delay_quantile(big, 0.9)
     gen = np.random.default_rng(0)
     boot = []
     for _ in range(2000):
-        x = runs[gen.integers(0, len(runs), len(runs))].sum(0)
-        boot.append(x[:2] / x[3])
-    lo, hi = np.percentile(boot, [0.5, 99.5], axis=0)
-    assert lo[0] > 0.5, (total[0] / total[3], lo[0])
-    assert hi[1] >= 0.9, (total[1] / total[3], hi[1])
+        i = gen.integers(0, len(big), len(big))
+        boot.append((np.median(t50[i]), np.median(t90[i])))
+    hi = np.percentile(boot, 99.5, axis=0)
+    detail = {
+        "cascades": len(big),
+        "median t50": float(np.median(t50)),
+        "median t90": float(np.median(t90)),
+        "upper bounds": hi.round(2).tolist(),
+        "share with t50 < 2 h": float((t50 < 2).mean()),
+        "share with t90 <= 12 h": float((t90 <= 12).mean()),
+    }
+    assert hi[0] < 2.0, detail
+    assert hi[1] <= 12.0, detail
 
 
 # --------------------------------------------------------------------------- step length
