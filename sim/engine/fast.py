@@ -201,6 +201,8 @@ class FastEngine:
                 sc[12:14] = _grown(tuple(sc[12:14]), need, size)  # their heap
 
     def _step_synchronous(self, t: int, inj_acc: np.ndarray, inj_msg: np.ndarray) -> None:
+        if self._n_posts == 0 and inj_acc.size == 0:
+            return  # nothing to read and nothing posted
         inp, c, msg, r = self.inputs, self.counters, self.inputs.messages, self.inputs.rules
         if not S.message_conditions_hold(msg):
             raise RuntimeError("a message changed during the run so that the synchronous path no longer applies")
