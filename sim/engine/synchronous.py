@@ -3,7 +3,7 @@
 When every account that reads is always online and a reading comes exactly one step
 after its post (the independent-cascade preset, :mod:`sim.model.presets`), all the
 readings of step ``t + 1`` happen at one instant and come from the posts of step
-``t``. The general kernel (:func:`sim.engine.kernels.advance`) would write each of
+``t``. The general kernel (:func:`sim.engine.kernels.process_step`) would write each of
 them to the bucket of step ``t + 1``, copy them out, sort them by reader and read
 them back; here a step keeps only its posts and reads their followers straight
 from the graph at the next step — the classic breadth-first cascade, with the work
