@@ -94,8 +94,9 @@ def plan_for(quick: bool = False, sizes: list[int] | None = None) -> Plan:
         plan = Plan(
             name="quick",
             scaling_sizes=[10**4, 10**5, 10**6],
+            profile_min_n=10**9,  # no extra profiled run
             engine_sizes=[10**3, 10**4],
-            engine_reps=5,
+            engine_reps=3,
             peer_sizes=[10**4, 10**5, 10**6],
             engine_cascades=3,
             cynetdiff_cascades=5,
