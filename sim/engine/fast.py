@@ -173,34 +173,40 @@ class FastEngine:
         )
 
     def _step_general(self, t: int, inj_acc: np.ndarray, inj_msg: np.ndarray) -> None:
+        """Step ``t`` through the event queue (kernels.prepare_step, then process_step
+        until it is done, growing the work arrays whenever it asks)."""
         n_due = int(self.buckets[t % self.buckets.shape[0], K.B_COUNT])
         n_inj = inj_acc.size
         if n_due == 0 and n_inj == 0:
             return  # nothing due and nothing posted: the kernels would only be called
         sc = self.scratch
-        sc[0:8] = _grown(tuple(sc[0:8]), n_due, 0)  # due readings and their sort space
-        sc[14:17] = _grown(tuple(sc[14:17]), n_inj + 1, 0)  # posts
+        sc[K.SC_DUE] = _grown(tuple(sc[K.SC_DUE]), n_due, 0)
+        sc[K.SC_SORT] = _grown(tuple(sc[K.SC_SORT]), n_due, 0)
+        sc[K.SC_POSTS] = _grown(tuple(sc[K.SC_POSTS]), n_inj + 1, 0)
         K.prepare_step(t, self.inputs.dt_h, inj_acc, inj_msg, self._n_bits, *self.queue, self.buckets, self.qstate,
-                       *sc[0:8], *sc[14:17])
+                       *sc[K.SC_DUE], *sc[K.SC_SORT], *sc[K.SC_POSTS])
         loop = self._loop
         loop[:] = 0
         loop[K.L_NPOSTS] = n_inj
         while True:
-            code = K.process_step(loop, t, self.inputs.dt_h, self.inputs.key, n_due, *sc[0:4], *sc[8:17], *self.queue,
-                              self.buckets, self.qstate, *self._static)
+            code = K.process_step(loop, t, self.inputs.dt_h, self.inputs.key, n_due, *sc[K.SC_DUE], *sc[K.SC_STEP],
+                                  *sc[K.SC_HEAP], *sc[K.SC_POSTS], *self.queue, self.buckets, self.qstate,
+                                  *self._static)
             if code == K.DONE:
                 return
             if code == K.NEED_POSTS:
                 n = int(loop[K.L_NPOSTS])
-                sc[14:17] = _grown(tuple(sc[14:17]), n + 1, n)
+                sc[K.SC_POSTS] = _grown(tuple(sc[K.SC_POSTS]), n + 1, n)
             else:
                 if self.qstate[0] < loop[K.L_NEED_CHUNKS]:
                     self.queue = K.grow_queue(*self.queue, self.qstate, loop[K.L_NEED_CHUNKS])
                 need, n_s, size = int(loop[K.L_NEED_STEP]), int(loop[K.L_NS]), int(loop[K.L_HEAP])
-                sc[8:12] = _grown(tuple(sc[8:12]), need, n_s)  # readings created in the step
-                sc[12:14] = _grown(tuple(sc[12:14]), need, size)  # their heap
+                sc[K.SC_STEP] = _grown(tuple(sc[K.SC_STEP]), need, n_s)
+                sc[K.SC_HEAP] = _grown(tuple(sc[K.SC_HEAP]), need, size)
 
     def _step_synchronous(self, t: int, inj_acc: np.ndarray, inj_msg: np.ndarray) -> None:
+        """Step ``t`` on the synchronous path: read the last step's posts, then list this
+        step's (see sim.engine.synchronous)."""
         if self._n_posts == 0 and inj_acc.size == 0:
             return  # nothing to read and nothing posted
         inp, c, msg, r = self.inputs, self.counters, self.inputs.messages, self.inputs.rules
@@ -228,8 +234,8 @@ class FastEngine:
         self._shares = (s_acc, s_msg, s_time)
         p_acc, p_msg, p_time = _grown((p_acc, p_msg, p_time), inj_acc.size + n_s, 0)
         self._n_posts = S.make_posts(
-            t, inp.dt_h, inj_acc, inj_msg, s_acc, s_msg, s_time, n_s, p_acc, p_msg, p_time, indptr, msg.visibility,
-            self._exp,
+            t, inp.dt_h, inj_acc, inj_msg, s_acc, s_msg, s_time, n_s, self._n_bits, p_acc, p_msg, p_time, indptr,
+            msg.visibility, self._exp,
         )
         self._posts = (p_acc, p_msg, p_time)
 

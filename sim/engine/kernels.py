@@ -185,6 +185,11 @@ def new_queue(n_ring: int, n_chunks: int = 8):
     return storage, buckets, qstate
 
 
+#: the groups of :func:`new_scratch`: due readings, their sort space, readings created
+#: within the step, their heap, posts to fan out
+SC_DUE, SC_SORT, SC_STEP, SC_HEAP, SC_POSTS = slice(0, 4), slice(4, 8), slice(8, 12), slice(12, 14), slice(14, 17)
+
+
 def new_scratch(capacity: int = 1024):
     """Work arrays of a step, kept by the engine between steps and grown on demand
     (so that large steps do not touch fresh memory each time): the step's due

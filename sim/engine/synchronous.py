@@ -167,13 +167,13 @@ def read_posts(
 
 
 @nb.njit(cache=True)
-def make_posts(t, dt, inj_acc, inj_msg, s_acc, s_msg, s_time, n_s, p_acc, p_msg, p_time, indptr, visibility,
+def make_posts(t, dt, inj_acc, inj_msg, s_acc, s_msg, s_time, n_s, n_bits, p_acc, p_msg, p_time, indptr, visibility,
                exposures_count):
     """The posts of step ``t`` whose readings come at step ``t + 1``, in the general
     kernel's order: the injected posts (made at ``t dt``), then the step's shares
-    by account, stably; posts of invisible messages are dropped. Counts their
-    exposures. ``p_*`` hold at least ``len(inj_acc) + n_s`` entries. Returns the
-    number of posts."""
+    by account (ids below ``2**n_bits``), stably; posts of invisible messages are
+    dropped. Counts their exposures. ``p_*`` hold at least ``len(inj_acc) + n_s``
+    entries. Returns the number of posts."""
     n = 0
     for i in range(inj_acc.shape[0]):
         m = inj_msg[i]
@@ -184,9 +184,6 @@ def make_posts(t, dt, inj_acc, inj_msg, s_acc, s_msg, s_time, n_s, p_acc, p_msg,
             p_time[n] = t * dt
             exposures_count[0] += indptr[v + 1] - indptr[v]
             n += 1
-    n_bits = 1
-    while (1 << n_bits) < indptr.shape[0]:
-        n_bits += 1
     order = argsort_accounts(s_acc, n_s, n_bits)
     for i in range(n_s):
         e = order[i]
