@@ -6,13 +6,13 @@ import numpy as np
 
 from sim.engine import kernels as K
 from sim.engine import synchronous as S
-from sim.engine.base import Counters, EngineInputs, initial_totals
+from sim.engine.base import Counters, Engine, EngineInputs, initial_totals
 from sim.engine.sharelog import ShareLog
 
 __all__ = ["FastEngine"]
 
 
-class FastEngine:
+class FastEngine(Engine):
     """Structure-of-arrays engine; per step it does work proportional to the
     readings and posts of that step, never a pass over all accounts.
 
@@ -96,6 +96,21 @@ class FastEngine:
         acc = np.asarray(accounts, dtype=np.int32)
         self._pending_acc.append(acc)
         self._pending_msg.append(np.full(acc.size, m, dtype=np.int32))
+
+    def start_message(self, m: int, time_h: float) -> None:
+        """Start message ``m``'s clocks at ``time_h`` if it has not started."""
+        self.inputs.messages.start(m, time_h)
+
+    def set_visibility(self, m: int, visibility: float) -> None:
+        """Visibility multiplier of ``m``'s later posts (read at fan-out)."""
+        self.inputs.messages.set_visibility(m, visibility)
+
+    def attach_reply(self, m: int, reply: int, p: float, source: int) -> None:
+        """Show ``reply`` under later readings of ``m`` with probability ``p``."""
+        if self.synchronous:
+            # replies are outside the synchronous path's conditions (sim.engine.synchronous.applies)
+            raise RuntimeError("attach_reply: a reply needs the general kernel, not the synchronous path")
+        self.inputs.messages.attach_reply(m, reply, p, source)
 
     def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
         """Move the sentiment of ``accounts`` by ``delta`` (bounded update)."""
@@ -223,8 +238,6 @@ class FastEngine:
         if self._n_posts == 0 and inj_acc.size == 0:
             return  # nothing to read and nothing posted
         inp, c, msg, r = self.inputs, self.counters, self.inputs.messages, self.inputs.rules
-        if not S.message_conditions_hold(msg):
-            raise RuntimeError("a message changed during the run so that the synchronous path no longer applies")
         indptr = self.graph.indptr
         (p_acc, p_msg, p_time), (s_acc, s_msg, s_time, s_src) = self._posts, self._shares
         # the propensity of every account when all share one and no modifier was set (NaN otherwise)

@@ -61,8 +61,9 @@ def applies(inputs) -> bool:
 
 
 def message_conditions_hold(msg) -> bool:
-    """The per-message part of :func:`applies` (checked again at every step, as a
-    scenario's agents may change a message's table during a run)."""
+    """The per-message part of :func:`applies`. Agents change messages during a run
+    only through the engine (:class:`sim.engine.base.Engine`); the fast engine
+    refuses the one change that would break these conditions (a reply)."""
     return bool(
         np.all(msg.impact == 0.0)
         and np.all(msg.effect_target < 0)
