@@ -253,7 +253,7 @@ def test_bad_input_through_the_console_script(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
         f"buzzsim: error: {bad}: crisis.approval_delay_h = -4 is out of range "
-        "(allowed: approval_delay_h >= 0)"
+        "(allowed: 0 <= approval_delay_h <= 87600)"
     )
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "run", "x.toml", "--replicates", "0"],

@@ -9,6 +9,7 @@ from sim import rng as rng_mod
 from sim.engine.base import EngineInputs, ReadingParams, RuleParams
 from sim.errors import ScenarioError
 from sim.graph import build_graph
+from sim.graph.memory import check_model_memory
 from sim.model.agents import KOL, Brand
 from sim.model.messages import Message, MessageTable
 from sim.model.population import FOLLOWER, Population, build_population
@@ -60,6 +61,7 @@ class BuzzModel(mesa.Model):
         self.n_steps = max(1, int(round(sc.run.horizon_h / self.dt_h)))
         self.t = 0
 
+        check_model_memory(sc)  # the whole model, before anything large is allocated
         graph = build_graph(sc.graph, rng_mod.generator(seed, "graph"))
         from sim.model.tactics import TACTIC_ORIGINS, Tactics, n_hunters
 
