@@ -29,7 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.analysis.lifecycle import trailing_average
-from sim.analysis.stats import describe
+from sim.analysis.stats import describe, metric_bounds
 
 __all__ = ["compare_figure", "delay_figure", "lifecycle_figure", "metrics_figure"]
 
@@ -584,7 +584,7 @@ def delay_figure(
     for i, g in enumerate(groups):
         d = runs if g is None else runs[runs[by] == g]
         stats = [
-            (float(xv), describe(sub[y]))
+            (float(xv), describe(sub[y], metric_bounds(y, runs[y])))
             for xv, sub in d.groupby(x, sort=True)
             if np.isfinite(float(xv))
         ]

@@ -619,12 +619,12 @@ def draw_figures(
 
 def grid_table(results: pd.DataFrame, design: Design, metric: str, max_rows: int = 40) -> str:
     """Mean and 95 % CI of ``metric`` per point, as text (the first ``max_rows`` points)."""
-    from sim.analysis.stats import describe
+    from sim.analysis.stats import describe, metric_bounds
 
     keys = design.swept or design.keys
     rows = []
     for _pt, g in results.groupby("point", sort=True):
-        d = describe(g[metric])
+        d = describe(g[metric], metric_bounds(metric, results[metric]))
         rows.append([*(str(_fmt(g[k].iloc[0])) for k in keys), _fmt(d["mean"]),
                      f"[{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]"])  # fmt: skip
     head = [*keys, f"mean {metric}", "95 % CI"]
