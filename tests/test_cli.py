@@ -165,9 +165,17 @@ def test_out_dir_is_protected(tiny, tmp_path, capsys):
     assert code == 2
     assert "exists and is not empty" in err and "--force" in err
     assert (out / "keep.txt").read_text() == "mine"
+    # --force replaces only a folder buzzsim wrote (issue #14, item 11): unrelated files stay
     code, _, err = cli(capsys, "run", tiny, "-o", out, "-j", "1", "--no-figures", "--force", "-q")
+    assert code == 2 and "did not write" in err, err
+    assert (out / "keep.txt").read_text() == "mine"
+    mine = tmp_path / "mine"
+    code, _, err = cli(capsys, "run", tiny, "-o", mine, "-j", "1", "--no-figures", "-q")
     assert code == 0, err
-    assert not (out / "keep.txt").exists() and (out / "runs.csv").is_file()
+    (mine / "extra.txt").write_text("left by hand")
+    code, _, err = cli(capsys, "run", tiny, "-o", mine, "-j", "1", "--no-figures", "--force", "-q")
+    assert code == 0, err
+    assert not (mine / "extra.txt").exists() and (mine / "runs.csv").is_file()
 
 
 # --- list / show ----------------------------------------------------------------
