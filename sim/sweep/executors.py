@@ -115,10 +115,9 @@ class ProcessExecutor:
 
         ctx = _mp_context()
         if ctx.get_start_method() == "forkserver":
-            from multiprocessing import forkserver, resource_tracker
+            from sim.runner import start_pool_helpers
 
-            resource_tracker.ensure_running()
-            forkserver.ensure_running()
+            start_pool_helpers()  # Ctrl-C-safe start; the server dies with this process
         with _signals_deferred():
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
