@@ -352,7 +352,7 @@ def run_sweep(
         failed. Finished points stay on disk in every case, also on Ctrl-C.
     """
     from sim.report.writer import package_versions
-    from sim.sweep.executors import make_executor
+    from sim.sweep.executors import check_scheduler, make_executor
 
     t0 = time.perf_counter()
     if plan is None:
@@ -364,9 +364,17 @@ def run_sweep(
     metrics = list(metrics) if metrics else [default_metric(scn)]
     folder = Path(out) if out is not None else default_sweep_dir(scn.name)
     store = SweepStore(folder)
-    resumed = store.prepare(resume=resume, force=force)
-    store.lock()
-    ex = None
+    # the executor first: a bad --scheduler, or one that does not answer, leaves nothing behind
+    ex = executor
+    if ex is None and check_scheduler(scheduler) not in ("serial", "processes"):
+        ex = make_executor(scheduler, workers, prefix=f"buzzsim-{plan.sweep_id}")
+    try:
+        resumed = store.prepare(resume=resume, force=force)
+        store.lock()
+    except BaseException:
+        if ex is not None and executor is None:
+            ex.close()
+        raise
     try:
         meta = dict(plan.meta)
         if resumed:
@@ -392,9 +400,8 @@ def run_sweep(
         done = store.done_ids()
         todo = [p for p in design.points() if p[1] not in done]
         skipped = design.n_points - len(todo)
-        ex = executor if executor is not None else (
-            make_executor(scheduler, workers, prefix=f"buzzsim-{plan.sweep_id}") if todo else None
-        )  # fmt: skip
+        if ex is None and todo:
+            ex = make_executor(scheduler, workers, prefix=f"buzzsim-{plan.sweep_id}")
         if log is not None:
             R = plan.replicates
             head = f"{scn.name}: {design.method} of {design.n_points} point{'s' if design.n_points != 1 else ''}"
