@@ -1,8 +1,6 @@
 """``python -m sim``: the ``buzzsim`` command line."""
 
-import sys
-
-from sim.cli import main
+from sim.cli import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -23,6 +23,7 @@ adds its parser and sets ``func``, appended to :data:`SUBCOMMANDS`::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -228,7 +229,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     checks = json.loads((folder / "checks.json").read_text())
     held = sum(c["passed"] for c in checks)
     for c in checks:
-        print(f"{'ok  ' if c['passed'] else 'FAIL'} {c['name']}: {c['measured']:.4g} (expected {c['expected']:.4g}, {c['tolerance']})")
+        print(f"{'ok  ' if c['passed'] else 'FAIL'} {c['name']}: {c['measured']:.4g} (expected {c['expected']:.4g}, {c['tolerance']})"
+              + (f" — {c['detail']}" if c.get("detail") else ""))
     print(f"\n{held} of {len(checks)} checks hold; report: {folder / 'report.md'}")
     return 0 if held == len(checks) else 1
 
@@ -479,9 +481,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:  # pragma: no cover
             pass
         return 0
+    except Exception as exc:
+        if not _caused_by_interrupt(exc):
+            raise
+        # a library turned a Ctrl-C into another error (scipy's import of its C parts)
+        print(f"\n{PROG}: interrupted; no results were written", file=sys.stderr)
+        return 130
     finally:
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
+
+
+def console() -> NoReturn:
+    """The ``buzzsim`` command: :func:`main`, then exit with its code.
+
+    After a Ctrl-C (code 130) the process ends at once with that code: a Ctrl-C that
+    landed inside a library's import can leave the interpreter set to re-raise
+    SIGINT when it shuts down (exit -2 instead of 130). The runs, workers and
+    temporary folders are already cleaned up by then.
+    """
+    code = main()
+    if code == 130:
+        import os
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling a KeyboardInterrupt (its cause chain)."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def _one_line(msg: str) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.stats import describe, jsonable, paired_difference, summarise_runs
+from sim.analysis.stats import describe, jsonable, metric_bounds, paired_difference, summarise_runs
 
 __all__ = ["CLAIMS", "Check", "Claim", "judge", "run_library"]
 
@@ -72,7 +72,7 @@ def _pair(runs: pd.DataFrame, a: str, b: str, metric: str) -> dict[str, Any]:
 
 
 def _mean(runs: pd.DataFrame, variant: str, metric: str) -> dict[str, Any]:
-    return describe(runs.loc[runs["variant"] == variant, metric].to_numpy(float))
+    return describe(runs.loc[runs["variant"] == variant, metric].to_numpy(float), metric_bounds(metric, runs[metric]))
 
 
 def greater(runs: pd.DataFrame, metric: str, high: str, low: str, label: str | None = None) -> Check:

@@ -407,8 +407,11 @@ def _done(bar: Any, result: Any) -> Any:
 
 
 def _init_worker(threads: int) -> None:
-    """Worker start-up: leave Ctrl-C to the parent, share the cores fairly."""
+    """Worker start-up: leave Ctrl-C to the parent, die with it, share the cores fairly."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from sim.procguard import die_with_parent
+
+    die_with_parent()  # killed with the fork server, which dies with buzzsim (even on SIGKILL)
     import numba
 
     with contextlib.suppress(ValueError, RuntimeError, ImportError):  # no threading layer
@@ -420,7 +423,8 @@ def _mp_context() -> Any:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
         # The server imports the model once; each worker forks from it ready to run.
-        ctx.set_forkserver_preload(["sim.api", "sim.model.buzz", "pandas"])
+        # sim.forkserver_guard first: the server ignores Ctrl-C and dies with its parent.
+        ctx.set_forkserver_preload(["sim.forkserver_guard", "sim.api", "sim.model.buzz", "pandas"])
         return ctx
     return mp.get_context("spawn")  # pragma: no cover - Windows / macOS without forkserver
 
@@ -462,7 +466,7 @@ def _signals_deferred() -> Any:
 _TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
-def _start_helpers() -> None:
+def start_pool_helpers() -> None:
     """Start the resource tracker and the fork server before any signal is held.
 
     Both inherit the interpreter's ``-W`` options: the tracker is told not to warn
@@ -478,14 +482,21 @@ def _start_helpers() -> None:
     finally:
         if added:
             sys.warnoptions.remove(_TRACKER_QUIET)
-    forkserver.ensure_running()
+    # Ctrl-C while the server starts would interrupt it (a traceback from the other
+    # process): it starts with SIGINT blocked and the parent takes any Ctrl-C when
+    # the mask is restored (a KeyboardInterrupt here, at a safe point).
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _run_pool(tasks: list[tuple], n_workers: int, bar: Any) -> list[tuple]:
     threads = max(1, default_workers() // n_workers)
     ctx = _mp_context()
     if ctx.get_start_method() == "forkserver":
-        _start_helpers()
+        start_pool_helpers()
     results: list[tuple] = []
     pool: ProcessPoolExecutor | None = None
     try:

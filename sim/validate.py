@@ -182,11 +182,19 @@ def _as_table(rows: list[list[float]], pooled: list[np.ndarray]) -> dict[str, np
 
 def timing_checks(model: dict[str, np.ndarray], data: dict[str, dict[str, np.ndarray]]) -> list[Check]:
     """Median per-cascade reaction times against the real data (when present)."""
+    x = model["delays"]
+    pooled = (f"{model['t50'].size} cascades, {x.size} reshares pooled; 90 % of them within "
+              f"{np.quantile(x, 0.9):.1f} h" if x.size else "no cascade spread")
+    # The former check "90 % of shares within 12 h" had no source: the reading clock of
+    # DESIGN §2 (SEISMIC, Zhao et al. 2015: 54 % within 1 h, 72 % within 8 h) has a
+    # s^-1.23 tail that puts the 90th percentile well past 12 h, and so do the real
+    # cascades (Twitter15, pooled: 23.4 h). The sourced figure is checked instead.
+    within_8h = float((x <= 8).mean()) if x.size else float("nan")
     checks = [
-        Check("reaction: median share delay < 2 h", float(np.median(model["delays"])), 2.0, "< 2 h",
-              bool(np.median(model["delays"]) < 2.0), f"{model['t50'].size} cascades"),
-        Check("reaction: 90 % of shares within 12 h", float(np.quantile(model["delays"], 0.9)), 12.0, "< 12 h",
-              bool(np.quantile(model["delays"], 0.9) < 12.0)),
+        Check("reaction: median share delay < 2 h", float(np.median(x)) if x.size else float("nan"), 2.0,
+              "< 2 h", bool(x.size and np.median(x) < 2.0), pooled),
+        Check("reaction: reshares within 8 h (SEISMIC 72 %)", within_8h, 0.72, "±0.10",
+              bool(abs(within_8h - 0.72) <= 0.10), pooled),
     ]
     for name, d in data.items():
         for key, tol in (("within_1h", 0.15), ("within_8h", 0.1)):

@@ -168,9 +168,17 @@ def test_out_dir_is_protected(tiny, tmp_path, capsys):
     assert code == 2
     assert "exists and is not empty" in err and "--force" in err
     assert (out / "keep.txt").read_text() == "mine"
+    # --force replaces only a folder buzzsim wrote (issue #14, item 11): unrelated files stay
     code, _, err = cli(capsys, "run", tiny, "-o", out, "-j", "1", "--no-figures", "--force", "-q")
+    assert code == 2 and "did not write" in err, err
+    assert (out / "keep.txt").read_text() == "mine"
+    mine = tmp_path / "mine"
+    code, _, err = cli(capsys, "run", tiny, "-o", mine, "-j", "1", "--no-figures", "-q")
     assert code == 0, err
-    assert not (out / "keep.txt").exists() and (out / "runs.csv").is_file()
+    (mine / "extra.txt").write_text("left by hand")
+    code, _, err = cli(capsys, "run", tiny, "-o", mine, "-j", "1", "--no-figures", "--force", "-q")
+    assert code == 0, err
+    assert not (mine / "extra.txt").exists() and (mine / "runs.csv").is_file()
 
 
 # --- list / show ----------------------------------------------------------------
@@ -256,7 +264,7 @@ def test_bad_input_through_the_console_script(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
         f"buzzsim: error: {bad}: crisis.approval_delay_h = -4 is out of range "
-        "(allowed: approval_delay_h >= 0)"
+        "(allowed: 0 <= approval_delay_h <= 87600)"
     )
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "run", "x.toml", "--replicates", "0"],

@@ -99,10 +99,11 @@ def test_triangle_exact_without_smoothing():
 
 def test_triangle_exact_with_daily_smoothing():
     p = phases(triangle(), smoothing_h=24)
-    assert p["t_peak_h"] == 50.0  # symmetric window keeps a symmetric peak
-    # 2x24 average at the apex: 50 - sum(w|k|)/24 = 50 - 144/24
-    assert p["peak_shares_per_h"] == pytest.approx(44.0, abs=1e-12)
-    assert p["t_decay_h"] == 79.0  # linear flank unchanged: 100 - h < 22
+    assert p["t_peak_h"] == 50.0  # the peak is read on the raw curve
+    assert p["peak_shares_per_h"] == 50.0  # the real hourly peak
+    # the trailing 2x24 average is the centred one 12 h later: its maximum 44 at 62,
+    # below 22 on the linear flank once 100 - (h - 12) < 22 (centred: 79)
+    assert p["t_decay_h"] == 91.0
     # cumulative thresholds use the raw curve, not the smoothed one
     assert p["t_ignition_h"] == 16.0
     assert p["t_plateau_h"] == 84.0
@@ -127,13 +128,15 @@ def test_daily_rhythm_peak_found_on_smoothed_curve():
     x = tri * (1 + 0.9 * np.sin(2 * np.pi * h / 24))
     assert abs(int(np.argmax(x)) - 120) >= 5  # the raw maximum is a daily peak
     p = phases(x, smoothing_h=24)
-    assert abs(p["t_peak_h"] - 120) <= 1
+    # the peak is the real (raw) hourly maximum: a daily peak near the trend's
+    assert abs(p["t_peak_h"] - 120) <= 12
+    assert p["peak_shares_per_h"] == x.max()
     # without smoothing, the daily rhythm produces a false early decay
     raw = phases(x, smoothing_h=0)
     assert raw["t_decay_h"] < 140
-    # 240 - h < 60 on the trend; the 2x24 average of trend × rhythm leaves a
-    # ripple of ±3.4 shares/h around the trend (slope 1 share/h²)
-    assert p["t_decay_h"] == pytest.approx(180, abs=5)
+    # 240 - h < 60 on the trend, read by the trailing window 12 h late; the 2x24
+    # average of trend × rhythm leaves a ripple of ±3.4 shares/h around the trend
+    assert p["t_decay_h"] == pytest.approx(192, abs=6)
     # cumulative thresholds are independent of the smoothing
     assert p["t_ignition_h"] == raw["t_ignition_h"]
     assert p["t_plateau_h"] == raw["t_plateau_h"]
@@ -155,8 +158,8 @@ def test_empty_curve_gives_nan(curve):
 def test_never_decays_growing_curve():
     x = np.arange(100.0)
     p = phases(x, smoothing_h=24)
-    assert p["t_peak_h"] == 87.0  # the last fully supported hour (99 - 12)
-    assert p["peak_shares_per_h"] == pytest.approx(87.0)
+    assert p["t_peak_h"] == 97.0  # the peak is not placed after the plateau (97)
+    assert p["peak_shares_per_h"] == 97.0
     assert math.isnan(p["t_decay_h"])
     assert p["t_plateau_h"] == 97.0  # right-censored, still reported
     assert math.isnan(time_to_contain(x))
@@ -167,13 +170,13 @@ def test_never_decays_constant_curve_with_rhythm():
     x = 5 * (1 + 0.5 * np.sin(2 * np.pi * h / 24))
     p = phases(x, smoothing_h=24)
     assert math.isnan(p["t_decay_h"])
-    assert p["peak_shares_per_h"] == pytest.approx(5.0, rel=1e-9)  # rhythm cancelled
-    assert 12.0 <= p["t_peak_h"] <= 187.0
+    assert p["peak_shares_per_h"] == pytest.approx(7.5, rel=1e-6)  # a real daily peak
+    assert p["t_ignition_h"] <= p["t_peak_h"] <= p["t_plateau_h"]
 
 
 def test_constant_curve_peak_is_first_hour_despite_round_off():
     p = phases(np.full(100, 0.1), smoothing_h=24)
-    assert p["t_peak_h"] == 12.0  # first hour with a full window
+    assert p["t_peak_h"] == p["t_ignition_h"] == 4.0  # first maximum from the ignition on
     assert math.isnan(p["t_decay_h"])
 
 
@@ -220,7 +223,7 @@ def test_bad_arguments():
 def test_time_to_contain_triangle():
     assert time_to_contain(triangle(), contain=0.1, smoothing_h=0) == 96.0  # 100 - h < 5
     assert time_to_contain(triangle(), contain=0.5, smoothing_h=0) == 76.0
-    assert time_to_contain(triangle(), contain=0.5, smoothing_h=24) == 79.0
+    assert time_to_contain(triangle(), contain=0.5, smoothing_h=24) == 91.0  # trailing: 79 + 12
     assert math.isnan(time_to_contain(np.zeros(10)))
     assert math.isnan(time_to_contain(triangle(pad=0)[:80], contain=0.1, smoothing_h=0))
 

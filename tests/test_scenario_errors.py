@@ -47,7 +47,7 @@ BAD = {
     "variant nested unknown key": ('[[variants]]\nname = "slow"\ncrisis.aproval_delay_h = 3\n',
                                    ["variant 'slow'", "did you mean crisis.approval_delay_h?"]),
     "variant bad value": ('[[variants]]\nname = "v"\n"crisis.approval_delay_h" = -3\n',
-                          ["variant 'v'", "crisis.approval_delay_h = -3", "approval_delay_h >= 0"]),
+                          ["variant 'v'", "crisis.approval_delay_h = -3", "0 <= approval_delay_h <= 87600"]),
     "variant index out of range": ('[[variants]]\nname = "v"\nmessages.1.virality = 2\n',
                                    ["variant 'v'", "messages.1", "index 1 out of range"]),
     "variant unknown message": ('[[variants]]\nname = "v"\nmessages.ad.virality = 2\n',

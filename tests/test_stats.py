@@ -37,7 +37,7 @@ def test_describe_small_exact():
     assert d["ci_low"] == pytest.approx(2.0 - half, rel=1e-12)
     assert d["ci_high"] == pytest.approx(2.0 + half, rel=1e-12)
     assert d["p5"] == pytest.approx(1.1) and d["p95"] == pytest.approx(2.9)
-    assert isinstance(d["n"], int) and all(isinstance(d[k], float) for k in d if k != "n")
+    assert isinstance(d["n"], int) and all(isinstance(d[k], float) for k in d if k not in ("n", "warning"))
 
 
 def test_describe_degenerate():

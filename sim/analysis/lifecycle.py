@@ -2,32 +2,42 @@
 
 A topic goes through origin exposure → ignition → mass diffusion (growth to the
 peak) → decay → plateau. The phases are read off the *incidence* curve, the number
-of new shares per hour:
+of new shares per hour, and they are **causal**: every phase is placed at the hour
+where the raw data shows it, never earlier.
 
 ============  =====================================================================
 phase         definition (thresholds from :class:`~sim.scenario.schema.AnalysisConfig`)
 ============  =====================================================================
-exposure      first hour with any share (or the message's known start hour)
+exposure      the message's known start hour (or the first hour with any share)
 ignition      first hour at which the raw cumulative shares reach ``ignition`` × final
-peak          hour of the maximum of the *smoothed* incidence
-decay         first hour after the peak at which the smoothed incidence is below
-              ``decay`` × peak
+              (never before the exposure)
+peak          hour of the maximum of the *raw* incidence between ignition and plateau;
+              ``peak_shares_per_h`` is that hour's real number of shares
+decay         first hour after the peak at which the *trailing* moving average of the
+              incidence is below ``decay`` × its highest value since the peak
 plateau       first hour at which the raw cumulative shares reach ``plateau`` × final
+              (never before the ignition)
 ============  =====================================================================
 
-The smoothing is a centred moving average over ``smoothing_h`` hours that cancels
-the 24-hour activity rhythm; for an even window (24 h) it is the classic
-"2 × 24" average (weights ½, 1, …, 1, ½ over 25 hours), which is symmetric, so a
-symmetric peak stays where it is. Before hour 0 the window reads zeros (nothing
-was shared before the run); in the last half-window before the horizon the curve
-holds its last fully supported value, so the unknown future invents neither a
-decline nor a peak (see :func:`moving_average`).
+So exposure ≤ ignition ≤ peak ≤ plateau and peak ≤ decay, and every duration is
+≥ 0. A message that never spreads (no share beyond its origins' own posts, or no
+share at all) has undefined (NaN) phases and durations; its exposure and final
+shares are still reported.
+
+The smoothing used for the decay test is a *trailing* window over ``smoothing_h``
+hours that cancels the 24-hour activity rhythm (:func:`trailing_average`): the
+value at hour ``h`` reads only hours ``≤ h``, so it can delay a decay but never
+move it earlier than it happened. (A centred window, :func:`moving_average`,
+reads the next half-window: a complaint posted at hour 24 would then "rise" from
+hour 12. It is kept for callers that want a symmetric display curve, not used for
+any phase.)
 
 Times are in hours since the start of the series: bin ``i`` of the incidence array
 covers ``[i·dt_h, (i+1)·dt_h)`` and a phase reached in bin ``i`` is reported at
-``i·dt_h``. Phases that are never reached are NaN. When ``t_decay_h`` is NaN the
-curve had not decayed by the end of the horizon, so the plateau and the lifetime
-are right-censored (they describe the observed part only).
+``i·dt_h`` (or at the exposure, if that is later in the same bin). Phases that are
+never reached are NaN. When ``t_decay_h`` is NaN the curve had not decayed by the
+end of the horizon, so the plateau and the lifetime are right-censored (they
+describe the observed part only).
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ __all__ = [
     "phases",
     "phases_table",
     "time_to_contain",
+    "trailing_average",
 ]
 
 #: Keys of :func:`phases`, in order (also the columns of :func:`phases_table` after
@@ -138,6 +149,43 @@ def moving_average(incidence: Any, smoothing_h: float = 24.0, *, dt_h: float = 1
     return out
 
 
+def trailing_average(incidence: Any, smoothing_h: float = 24.0, *, dt_h: float = 1.0) -> np.ndarray:
+    """Causal (trailing) moving average of an incidence curve.
+
+    Parameters
+    ----------
+    incidence : array_like
+        1-D curve, one value per bin of ``dt_h`` hours from the start of the run
+        (NaN counts as 0).
+    smoothing_h : float, default 24
+        Width of the window in hours; 0 or one bin means no smoothing. An even
+        number of bins ``k`` uses the ``2 × k`` weights (½ at both ends over
+        ``k + 1`` bins), which cancel an exactly ``k``-periodic rhythm.
+    dt_h : float, default 1
+        Width of one bin in hours.
+
+    Returns
+    -------
+    numpy.ndarray
+        Smoothed curve of the same length; value ``i`` is the weighted mean of bins
+        ``i - k … i`` (bins before the start of the run read zero: nothing was
+        shared then). It never reads the future, so nothing appears in it before it
+        happens, and a curve that ends before the horizon keeps its total.
+
+    Examples
+    --------
+    >>> trailing_average([0, 0, 3, 0, 0, 0], 3).tolist()
+    [0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
+    """
+    if dt_h <= 0:
+        raise ValueError(f"dt_h must be > 0, got {dt_h}")
+    x = _as_curve(incidence)
+    w = _window(smoothing_h, dt_h)
+    if w.size == 1 or x.size == 0:
+        return x.copy()
+    return np.convolve(x, w)[: x.size] / w.sum()
+
+
 def _first_reaching(cum: np.ndarray, target: float) -> int:
     """First index at which ``cum`` reaches ``target`` (up to float round-off)."""
     hit = cum >= target - abs(target) * _RTOL
@@ -155,6 +203,13 @@ def _first_below_after(smooth: np.ndarray, start: int, level: float) -> int | No
     return None if below.size == 0 else start + 1 + int(below[0])
 
 
+def _decay_index(smooth: np.ndarray, start: int, decay: float) -> int | None:
+    """First index after the highest value of ``smooth[start:]`` at which it is below
+    ``decay`` × that value (None if it never is)."""
+    j = start + _peak_index(smooth[start:])
+    return _first_below_after(smooth, j, decay * float(smooth[j]))
+
+
 def phases(
     incidence: Any,
     *,
@@ -164,8 +219,9 @@ def phases(
     plateau: float = 0.95,
     decay: float = 0.5,
     smoothing_h: float = 24.0,
+    origin_shares: float = 0.0,
 ) -> dict[str, float]:
-    """Lifecycle phase times and durations of one message.
+    """Lifecycle phase times and durations of one message (causal, see the module).
 
     Parameters
     ----------
@@ -175,23 +231,27 @@ def phases(
         Bin width in hours.
     start_h : float, optional
         The message's start (origin exposure) hour; by default the first bin with
-        any share.
+        any share. No phase is placed before it.
     ignition, plateau : float
         Fractions of the final shares that the raw cumulative curve must reach.
     decay : float
-        Fraction of the smoothed peak under which the smoothed incidence must fall.
+        Fraction of the trailing-smoothed incidence's highest value (since the peak)
+        under which it must fall.
     smoothing_h : float, default 24
-        Window of the centred moving average (hours), see :func:`moving_average`.
+        Window of the trailing moving average (hours), see :func:`trailing_average`.
+    origin_shares : float, default 0
+        Shares that are the origins' own posts (counted in ``incidence``): a message
+        with no more shares than that never spread, and its phases are NaN.
 
     Returns
     -------
     dict of str to float
         Keys :data:`PHASE_KEYS`: ``t_exposure_h``, ``t_ignition_h``, ``t_peak_h``,
-        ``peak_shares_per_h``, ``t_decay_h``, ``t_plateau_h``, ``final_shares``,
-        ``d_ignition_h`` (ignition − exposure), ``d_growth_h`` (peak − ignition),
-        ``d_decay_h`` (plateau − peak) and ``lifetime_h`` (plateau − exposure).
-        NaN where a phase is not reached (nothing shared; no decay within the
-        horizon).
+        ``peak_shares_per_h`` (raw shares per hour at the peak), ``t_decay_h``,
+        ``t_plateau_h``, ``final_shares``, ``d_ignition_h`` (ignition − exposure),
+        ``d_growth_h`` (peak − ignition), ``d_decay_h`` (plateau − peak) and
+        ``lifetime_h`` (plateau − exposure), all durations ≥ 0. NaN where a phase is
+        not reached (never spread; no decay within the horizon).
 
     Examples
     --------
@@ -214,29 +274,33 @@ def phases(
     if final <= 0 or shared.size == 0:
         out["peak_shares_per_h"] = 0.0 if x.size else _NAN
         return out
-
-    cum = np.cumsum(x)
-    i_ign = _first_reaching(cum, ignition * final)
-    i_pla = _first_reaching(cum, plateau * final)
-    smooth = moving_average(x, smoothing_h, dt_h=dt_h)
-    i_peak = _peak_index(smooth)
-    peak = float(smooth[i_peak])
-    i_dec = _first_below_after(smooth, i_peak, decay * peak)
+    if final <= origin_shares:  # only the origins' own posts: it never spread
+        return out
 
     t_exp = out["t_exposure_h"]
-    t_ign = i_ign * dt_h
-    t_peak = i_peak * dt_h
-    t_pla = i_pla * dt_h
+    # first bin that can hold a phase: the exposure's (shares before it are not the message's)
+    i0 = min(max(0, math.floor(t_exp / dt_h + 1e-9)), x.size - 1) if math.isfinite(t_exp) else 0
+    cum = np.cumsum(x)
+    i_ign = max(_first_reaching(cum, ignition * final), i0)
+    i_pla = max(_first_reaching(cum, plateau * final), i_ign)
+    i_peak = i_ign + _peak_index(x[i_ign : i_pla + 1])
+    smooth = trailing_average(x, smoothing_h, dt_h=dt_h)
+    i_dec = _decay_index(smooth, i_peak, decay)
+
+    def at(i: int) -> float:  # bin start, never before the exposure
+        return max(float(i * dt_h), t_exp)
+
+    t_ign, t_peak, t_pla = at(i_ign), at(i_peak), at(i_pla)
     out.update(
-        t_ignition_h=float(t_ign),
-        t_peak_h=float(t_peak),
-        peak_shares_per_h=peak / dt_h,
-        t_decay_h=_NAN if i_dec is None else float(i_dec * dt_h),
-        t_plateau_h=float(t_pla),
-        d_ignition_h=float(t_ign - t_exp),
-        d_growth_h=float(t_peak - t_ign),
-        d_decay_h=float(t_pla - t_peak),
-        lifetime_h=float(t_pla - t_exp),
+        t_ignition_h=t_ign,
+        t_peak_h=t_peak,
+        peak_shares_per_h=float(x[i_peak]) / dt_h,
+        t_decay_h=_NAN if i_dec is None else at(i_dec),
+        t_plateau_h=t_pla,
+        d_ignition_h=t_ign - t_exp,
+        d_growth_h=t_peak - t_ign,
+        d_decay_h=t_pla - t_peak,
+        lifetime_h=t_pla - t_exp,
     )
     return out
 
@@ -248,7 +312,8 @@ def time_to_contain(
     smoothing_h: float = 24.0,
     dt_h: float = 1.0,
 ) -> float:
-    """First hour after the peak at which the smoothed incidence is below ``contain`` × peak.
+    """First hour after the peak at which the trailing-smoothed incidence is below
+    ``contain`` × its highest value.
 
     Parameters
     ----------
@@ -257,7 +322,8 @@ def time_to_contain(
     contain : float, default 0.1
         Fraction of the smoothed peak that counts as contained.
     smoothing_h : float, default 24
-        Window of the centred moving average (hours).
+        Window of the trailing moving average (hours), see :func:`trailing_average`:
+        causal, so containment is never reported before it happened.
     dt_h : float, default 1
         Bin width in hours.
 
@@ -273,9 +339,8 @@ def time_to_contain(
     x = _as_curve(incidence)
     if x.size == 0 or x.sum() <= 0:
         return _NAN
-    smooth = moving_average(x, smoothing_h, dt_h=dt_h)
-    i_peak = _peak_index(smooth)
-    i = _first_below_after(smooth, i_peak, contain * float(smooth[i_peak]))
+    smooth = trailing_average(x, smoothing_h, dt_h=dt_h)
+    i = _decay_index(smooth, 0, contain)
     return _NAN if i is None else float(i * dt_h)
 
 
@@ -291,6 +356,7 @@ def phases_table(
     series: pd.DataFrame,
     analysis_cfg: Any = None,
     start_hours: dict[str, float] | None = None,
+    origin_shares: Mapping[Any, float] | None = None,
 ) -> pd.DataFrame:
     """Lifecycle phases of every message of a run's hourly series.
 
@@ -305,6 +371,10 @@ def phases_table(
         (defaults of :class:`~sim.scenario.schema.AnalysisConfig` when omitted).
     start_hours : dict of str to float, optional
         Known start hour of each message, used as its exposure time.
+    origin_shares : mapping, optional
+        Number of origin posts of each message (keyed by message name, or by
+        ``(replicate, message)`` with a ``replicate`` column): a message with no
+        share beyond them never spread and gets NaN phases.
 
     Returns
     -------
@@ -338,7 +408,9 @@ def phases_table(
         idx = np.floor(np.asarray(g["hour"], dtype=float)).astype(int) - h0
         np.add.at(curve, idx, np.nan_to_num(np.asarray(g["new_shares"], dtype=float)))
         start = start_hours.get(message)
-        row = phases(curve, start_h=None if start is None else float(start) - h0, **kw)
+        origins = origin_shares or {}
+        n_orig = origins.get(key if has_rep else message, 0.0)
+        row = phases(curve, start_h=None if start is None else float(start) - h0, origin_shares=float(n_orig), **kw)
         for k in ("t_exposure_h", "t_ignition_h", "t_peak_h", "t_decay_h", "t_plateau_h"):
             row[k] += h0
         rows.append({**dict(zip(cols[: len(key)], key, strict=True)), **row})

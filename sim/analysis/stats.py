@@ -3,7 +3,11 @@
 Replicates of one scenario are independent runs; variants of a scenario share the
 replicate seeds (common random numbers), so a variant is compared with the baseline
 *pairwise*, replicate by replicate, which removes most of the run-to-run noise.
-Confidence intervals are Student-t intervals of the mean at 95 %.
+Confidence intervals are Student-t intervals of the mean at 95 %, cut to the range
+the metric can take (:func:`metric_bounds`: counts, times and costs are never
+negative, sentiment and NSI lie in [−1, 1]), so a count never gets a negative bound.
+With fewer than :data:`MIN_REPLICATES` replicates an interval says little: the
+description then carries a ``warning``.
 
 Everything returned is plain Python (``int``, ``float``, ``str``, ``dict``, ``list``);
 :func:`summarise_runs` further replaces non-finite numbers by ``None`` so that its
@@ -20,8 +24,10 @@ import pandas as pd
 from scipy import stats as _st
 
 __all__ = [
+    "MIN_REPLICATES",
     "jsonable",
     "describe",
+    "metric_bounds",
     "effect_size",
     "paired_difference",
     "summarise_runs",
@@ -31,6 +37,35 @@ __all__ = [
 _NAN = float("nan")
 #: Confidence level of every interval in this module.
 LEVEL = 0.95
+#: Fewer replicates than this: the interval is reported with a warning.
+MIN_REPLICATES = 5
+#: Metrics in [-1, 1] (by name); every other metric whose replicates are all >= 0 is
+#: a count, time, rate or cost and cannot be negative.
+_SIGNED_UNIT = ("sentiment", "nsi")
+
+
+def metric_bounds(metric: str, values: Any = None) -> tuple[float, float]:
+    """The range a metric can take, for cutting its confidence interval.
+
+    Parameters
+    ----------
+    metric : str
+        Metric name (``reach``, ``nsi_final``...).
+    values : array_like, optional
+        Its replicate values: a metric not in [−1, 1] whose values are all ≥ 0 is
+        taken as a non-negative quantity (every count, time and cost of a run).
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; ``(-inf, inf)`` when nothing is known.
+    """
+    if any(k in metric for k in _SIGNED_UNIT):
+        return -1.0, 1.0
+    x = _clean([] if values is None else values)
+    if x.size and bool((x >= 0).all()):
+        return 0.0, math.inf
+    return -math.inf, math.inf
 
 
 def _clean(values: Any) -> np.ndarray:
@@ -63,21 +98,26 @@ def _ratio(mean: float, sd: float) -> float:
     return mean / sd
 
 
-def describe(values: Any) -> dict[str, float | int]:
+def describe(values: Any, bounds: tuple[float, float] | None = None) -> dict[str, Any]:
     """Describe a sample of replicate values.
 
     Parameters
     ----------
     values : array_like
         Sample; NaNs are ignored.
+    bounds : tuple of float, optional
+        The range the quantity can take (see :func:`metric_bounds`): the interval is
+        cut to it, so a count's interval never goes below 0.
 
     Returns
     -------
     dict
         ``n`` (int, non-NaN count), ``mean``, ``sd`` (ddof=1), ``p5`` and ``p95``
         (linear-interpolated percentiles), ``ci_low`` and ``ci_high`` (95 % Student-t
-        interval of the mean). Undefined entries are NaN: everything for n = 0,
-        ``sd`` and the interval for n = 1. A constant sample has a zero-width interval.
+        interval of the mean, within ``bounds``). Undefined entries are NaN:
+        everything for n = 0, ``sd`` and the interval for n = 1. A constant sample has
+        a zero-width interval. With 1 <= n < :data:`MIN_REPLICATES` a ``warning``
+        entry says the interval is not informative.
 
     Examples
     --------
@@ -107,7 +147,12 @@ def describe(values: Any) -> dict[str, float | int]:
     if n >= 2:
         sd = float(x.std(ddof=1))
         out["sd"] = sd
-        out["ci_low"], out["ci_high"] = _t_interval(mean, sd / math.sqrt(n), n - 1)
+        lo, hi = _t_interval(mean, sd / math.sqrt(n), n - 1)
+        if bounds is not None and math.isfinite(lo):
+            lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+        out["ci_low"], out["ci_high"] = lo, hi
+    if n < MIN_REPLICATES:
+        out["warning"] = f"only {n} replicate{'s' if n != 1 else ''}: too few for a reliable interval"
     return out
 
 
@@ -312,7 +357,8 @@ def summarise_runs(
             )
 
     groups = {v: runs[runs[by] == v] for v in variants}
-    desc = {v: {m: describe(g[m]) for m in metrics} for v, g in groups.items()}
+    bounds = {m: metric_bounds(m, runs[m]) for m in metrics}
+    desc = {v: {m: describe(g[m], bounds[m]) for m in metrics} for v, g in groups.items()}
     diff: dict[Any, dict[str, Any]] = {}
     if baseline is not None:
         base = groups[baseline]

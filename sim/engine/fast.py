@@ -48,6 +48,8 @@ class FastEngine(Engine):
         r = inputs.rules
         self._totals = initial_totals(pop, self.sentiment, r.nsi_band, r.lost_threshold)
         self.initial_totals = self._totals.copy()
+        #: target customers who have been below the lost threshold (counted once in the totals)
+        self.lost = (self.is_target & (self.sentiment < r.lost_threshold)).astype(np.uint8)
         rd = inputs.reading
         # readings wait in a ring of buckets, one per future step (see kernels.new_queue)
         n_ring = int(np.ceil((rd.window_h + rd.latency_h) / inputs.dt_h)) + 2
@@ -117,7 +119,7 @@ class FastEngine(Engine):
         r = self.inputs.rules
         K.shift_sentiment(
             np.asarray(accounts, dtype=np.int64), float(delta), self.sentiment, self.is_target, self._totals,
-            r.nsi_band, r.lost_threshold,
+            self.lost, r.nsi_band, r.lost_threshold,
         )
 
     def scale_modifier(self, m: int, accounts: np.ndarray, factor: float) -> None:
@@ -192,7 +194,7 @@ class FastEngine(Engine):
             msg.effect_shared_weight, msg.reply_of, msg.reply_p, msg.reply_src,
             r.cred_role, r.sponsored_discount, r.mood_strength, r.reinforcement, r.reinforcement_ref,
             r.nsi_band, r.lost_threshold,
-            self._totals, c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, self._exp, self._reads,
+            self._totals, self.lost, c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, self._exp, self._reads,
             msg.nov_start, msg.annoy_rate, r.annoy_growth, r.annoy_sentiment, r.brand_node, self.unfollowed,
             c.new_unfollows, c.new_annoyed,
         )

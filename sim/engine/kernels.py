@@ -111,21 +111,26 @@ def _bounded_shift(s, delta):
 
 
 @nb.njit(cache=True)
-def _update_sentiment(v, new_s, sentiment, is_target, totals, band, lost_threshold):
+def _update_sentiment(v, new_s, sentiment, is_target, totals, lost, band, lost_threshold):
     """Set ``sentiment[v]`` and keep the running totals (sum, positives, negatives,
-    target customers lost) exact without a pass over the population."""
+    target customers lost) exact without a pass over the population.
+
+    ``lost[v]`` marks a target customer who has been below ``lost_threshold``: one who
+    falls below is counted once and stays lost if their sentiment rises again, so
+    ``totals[T_LOST]`` never falls."""
     old = sentiment[v]
     totals[T_SENT_SUM] += new_s - old
     totals[T_POS] += (new_s > band) - (old > band)
     totals[T_NEG] += (new_s < -band) - (old < -band)
-    if is_target[v]:
-        totals[T_LOST] += (new_s < lost_threshold) - (old < lost_threshold)
+    if is_target[v] and new_s < lost_threshold and lost[v] == 0:
+        lost[v] = 1
+        totals[T_LOST] += 1
     sentiment[v] = new_s
 
 
 @nb.njit(cache=True)
 def _first_reading_effects(
-    v, m, cred, status, modifier, sentiment, is_target, totals, impact, effect_target, effect_mult,
+    v, m, cred, status, modifier, sentiment, is_target, totals, lost, impact, effect_target, effect_mult,
     effect_shared_weight, band, lost_threshold,
 ):
     """Effects of ``v``'s first reading of ``m``: sentiment shift and the modifier of the
@@ -136,7 +141,9 @@ def _first_reading_effects(
         weight = effect_shared_weight[m]
     if impact[m] != 0.0:
         delta = max(-1.0, min(1.0, impact[m] * cred * weight))
-        _update_sentiment(v, _bounded_shift(sentiment[v], delta), sentiment, is_target, totals, band, lost_threshold)
+        _update_sentiment(
+            v, _bounded_shift(sentiment[v], delta), sentiment, is_target, totals, lost, band, lost_threshold
+        )
     if tm >= 0:
         modifier[tm, v] *= 1.0 + (effect_mult[m] - 1.0) * weight
 
@@ -388,7 +395,7 @@ def process_step(
     valence, relevance_weight, impact, sponsored, effect_target, effect_mult, effect_shared_weight,
     reply_of, reply_p, reply_src,
     cred_role, sponsored_discount, mood_strength, reinf_gamma, reinf_ref, band, lost_threshold,
-    totals, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
+    totals, lost, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
     nov_start, annoy_rate, annoy_growth, annoy_sentiment, brand_node, unfollowed, new_unfollows, new_annoyed,
     record, log_msg, log_acc, log_src, log_time, log_n,
 ):
@@ -522,7 +529,7 @@ def process_step(
             cred *= sponsored_discount
         if n_exp == 1 and (impact[m] != 0.0 or effect_target[m] >= 0):
             _first_reading_effects(
-                v, m, cred, status, modifier, sentiment, is_target, totals, impact, effect_target,
+                v, m, cred, status, modifier, sentiment, is_target, totals, lost, impact, effect_target,
                 effect_mult, effect_shared_weight, band, lost_threshold,
             )
         # the brand's reply shown under this message (a crisis response attached to the complaint)
@@ -535,7 +542,7 @@ def process_step(
                 if is_target[v]:
                     new_target[t, rp] += 1
                 _first_reading_effects(
-                    v, rp, cred_role[role[reply_src[m]]], status, modifier, sentiment, is_target, totals,
+                    v, rp, cred_role[role[reply_src[m]]], status, modifier, sentiment, is_target, totals, lost,
                     impact, effect_target, effect_mult, effect_shared_weight, band, lost_threshold,
                 )
         # annoyance (broadcast ads): the n-th reading annoys with 1 - exp(-a n^growth)
@@ -546,7 +553,7 @@ def process_step(
                 new_annoyed[t] += 1
                 if annoy_sentiment != 0.0:
                     _update_sentiment(
-                        v, _bounded_shift(sentiment[v], annoy_sentiment), sentiment, is_target, totals, band,
+                        v, _bounded_shift(sentiment[v], annoy_sentiment), sentiment, is_target, totals, lost, band,
                         lost_threshold,
                     )
                 if src == brand_node and unfollowed[v] == 0:
@@ -633,10 +640,12 @@ def inject(t, m, accounts, as_origin, role, is_target, status, new_shares, new_a
 
 
 @nb.njit(cache=True)
-def shift_sentiment(accounts, delta, sentiment, is_target, totals, band, lost_threshold):
+def shift_sentiment(accounts, delta, sentiment, is_target, totals, lost, band, lost_threshold):
     """Move the sentiment of ``accounts`` by ``delta`` (bounded update), keeping the
     running totals exact (the brand's engagement with its fans, F8)."""
     d = max(-1.0, min(1.0, delta))
     for i in range(accounts.shape[0]):
         v = accounts[i]
-        _update_sentiment(v, _bounded_shift(sentiment[v], d), sentiment, is_target, totals, band, lost_threshold)
+        _update_sentiment(
+            v, _bounded_shift(sentiment[v], d), sentiment, is_target, totals, lost, band, lost_threshold
+        )

@@ -62,6 +62,8 @@ class Account(mesa.Agent):
         self.is_target = bool(pop.is_target[node])
         self.propensity = float(pop.propensity[node])
         self.sentiment = float(pop.sentiment[node])
+        #: a target customer who has been below the lost threshold (see ReferenceEngine.set_sentiment)
+        self.lost = self.is_target and self.sentiment < inp.rules.lost_threshold
         n_msg = len(inp.messages)
         self.unfollowed_brand = False  # annoyed by an ad from the brand: stopped following it
         self.status = ["unaware"] * n_msg
@@ -236,8 +238,9 @@ class ReferenceEngine(Engine):
         self.totals[0] += new - old
         self.totals[1] += (new > r.nsi_band) - (old > r.nsi_band)
         self.totals[2] += (new < -r.nsi_band) - (old < -r.nsi_band)
-        if acc.is_target:
-            self.totals[3] += (new < r.lost_threshold) - (old < r.lost_threshold)
+        if acc.is_target and new < r.lost_threshold and not acc.lost:
+            acc.lost = True  # counted once: a lost customer stays lost
+            self.totals[3] += 1
         acc.sentiment = new
 
     def count_aware(self, acc: Account, m: int) -> None:

@@ -76,6 +76,8 @@ HEADER_WORDS = frozenset(
 
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "space": None, "whitespace": None}
 _SNIFF_LINES = 10_000
+#: the sniffer reads at most this many bytes (a file without line ends cannot exhaust memory)
+_SNIFF_BYTES = 1 << 20
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -122,7 +124,24 @@ def _check_file(path: Any) -> Path:
         raise GraphError(f"graph file {_display(path)} not found")
     if p.is_dir():
         raise GraphError(f"graph file {_display(path)} is a directory, not a file")
+    if not p.is_file():  # a device (/dev/zero), a FIFO, a socket: no size, maybe no end
+        raise GraphError(f"graph file {_display(path)} is not a regular file")
     return p
+
+
+def _refuse_xml_entities(path: Path, display: str) -> None:
+    """Refuse a GraphML file that declares a DOCTYPE or entities (entity expansion,
+    "billion laughs"): GraphML needs neither. Reads the file in bounded chunks."""
+    tail = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            text = (tail + chunk).upper()
+            if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+                raise GraphError(
+                    f"{display}: GraphML with a DOCTYPE or entity declarations is refused "
+                    "(entity expansion); remove the <!DOCTYPE ...> block"
+                )
+            tail = chunk[-16:]
 
 
 def sniff_edgelist(
@@ -150,19 +169,26 @@ def sniff_edgelist(
     data: list[tuple[int, str]] = []  # (0-based physical line index, text)
     nbytes = 0
     nlines = 0
-    with open(p, "rb") as f:
-        for i, raw in enumerate(f):
-            if i >= _SNIFF_LINES or len(data) >= 3:
-                break
-            nbytes += len(raw)
-            nlines += 1
-            try:
-                text = raw.decode("utf-8-sig" if i == 0 else "utf-8")
-            except UnicodeDecodeError:
-                raise GraphError(f"{_display(path)}:{i + 1}: not UTF-8 text") from None
-            s = text.strip()
-            if s and not s.startswith("#"):
-                data.append((i, s))
+    with open(p, "rb") as f:  # bounded: at most _SNIFF_BYTES, whatever the file holds
+        buf = f.read(_SNIFF_BYTES)
+        more = bool(f.read(1))
+    lines = buf.splitlines(keepends=True)
+    if more and lines and not lines[-1].endswith((b"\n", b"\r")):
+        if len(lines) == 1:
+            raise GraphError(f"{_display(path)}:1: no line end in the first {_SNIFF_BYTES:,} bytes")
+        lines.pop()  # cut in the middle
+    for i, raw in enumerate(lines):
+        if i >= _SNIFF_LINES or len(data) >= 3:
+            break
+        nbytes += len(raw)
+        nlines += 1
+        try:
+            text = raw.decode("utf-8-sig" if i == 0 else "utf-8")
+        except UnicodeDecodeError:
+            raise GraphError(f"{_display(path)}:{i + 1}: not UTF-8 text") from None
+        s = text.strip()
+        if s and not s.startswith("#"):
+            data.append((i, s))
     if not data:
         raise GraphError(f"{_display(path)}: no edges found (only blank or # comment lines)")
     first = data[0][1]
@@ -562,6 +588,7 @@ def load_graphml(path: str | os.PathLike[str], directed: bool | None = None) -> 
 
     display = _display(path)
     p = _check_file(path)
+    _refuse_xml_entities(p, display)
     try:
         G = nx.read_graphml(p)
     except (ET.ParseError, nx.NetworkXError, KeyError, ValueError, TypeError) as exc:

@@ -1,4 +1,5 @@
-"""Memory estimate of a graph build, checked before anything large is allocated."""
+"""Memory estimates of a graph build and of a whole model, checked before anything
+large is allocated."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ __all__ = [
     "BYTES_PER_NODE",
     "available_memory_bytes",
     "check_memory",
+    "check_model_memory",
     "estimate_memory_bytes",
+    "estimate_model_bytes",
 ]
 
 #: Peak bytes per stored edge while a graph is generated: the candidate edge
@@ -24,6 +27,22 @@ BYTES_PER_EDGE = 36
 BYTES_PER_NODE = 64
 
 _GB = 1024**3
+
+#: Bytes per account outside the graph: population traits (interest, propensity,
+#: sentiment, session rate as float64; role, target, person flags), the engine's
+#: copy of the sentiment, the unfollow and lost flags, and slack.
+BYTES_PER_ACCOUNT = 96
+#: Bytes per (message, account): reading status and exposure count (uint8) and the
+#: share-hazard modifier (float64).
+BYTES_PER_ACCOUNT_MESSAGE = 10
+#: Bytes per step and message of the counters (shares, aware, target, KOL shares, ...).
+BYTES_PER_STEP_MESSAGE = 64
+#: Bytes per event drawn by an external source (a trend's outside posts): account
+#: ids, times and queue entries.
+BYTES_PER_EXTERNAL_EVENT = 48
+#: Messages a crisis or the tactics add to the scenario's own (complaint, response,
+#: cover-up; trend, giveaway, hijack...).
+EXTRA_MESSAGES = 6
 
 
 def estimate_memory_bytes(n: int, n_edges: int) -> int:
@@ -72,5 +91,70 @@ def check_memory(n: int, n_edges: int, *, available: int | None = None) -> int:
         raise GraphError(
             f"graph of {int(n):,} accounts and {int(n_edges):,} edges needs about "
             f"{need / _GB:,.1f} GB, more than the {avail / _GB:,.1f} GB available"
+        )
+    return need
+
+
+def estimate_model_bytes(
+    n: int, n_edges: int, n_messages: int, n_steps: int, external_events: float = 0.0
+) -> int:
+    """Peak memory (bytes) of a whole model: graph build, population, per-message state,
+    counters and the external sources' events.
+
+    Parameters
+    ----------
+    n, n_edges : int
+        Accounts and stored directed edges of the graph.
+    n_messages : int
+        Messages that spread (the scenario's, plus those a crisis or tactics add).
+    n_steps : int
+        Steps of the run.
+    external_events : float
+        Expected number of posts drawn from external sources over the run.
+
+    Returns
+    -------
+    int
+        The graph estimate (:func:`estimate_memory_bytes`) plus the terms of the
+        ``BYTES_PER_*`` constants above.
+    """
+    n, m = max(int(n), 0), max(int(n_messages), 0)
+    return int(
+        estimate_memory_bytes(n, n_edges)
+        + BYTES_PER_ACCOUNT * n
+        + BYTES_PER_ACCOUNT_MESSAGE * n * m
+        + BYTES_PER_STEP_MESSAGE * max(int(n_steps), 1) * m
+        + BYTES_PER_EXTERNAL_EVENT * max(float(external_events), 0.0)
+    )
+
+
+def check_model_memory(sc, *, available: int | None = None) -> int:
+    """Refuse (``GraphError``, one line) a scenario whose model does not fit in memory.
+
+    Parameters
+    ----------
+    sc : Scenario
+        The validated scenario (graph size, messages, horizon, external rates).
+    available : int, optional
+        Bytes available; by default ``psutil.virtual_memory().available``.
+
+    Returns
+    -------
+    int
+        The estimate (:func:`estimate_model_bytes`), in bytes, when it fits.
+    """
+    from sim.graph.build import estimate_graph_size
+
+    n, n_edges = estimate_graph_size(sc.graph)
+    n += int(sc.brand.bots) + 1 if sc.brand.enabled else 0
+    steps = max(1, round(sc.run.horizon_h * 60.0 / sc.run.step_minutes))
+    external = sum(float(mc.external_rate_per_h) for mc in sc.messages) * float(sc.run.horizon_h)
+    m = len(sc.messages) + EXTRA_MESSAGES
+    need = estimate_model_bytes(n, n_edges, m, steps, external)
+    avail = available_memory_bytes() if available is None else int(available)
+    if need > avail:
+        raise GraphError(
+            f"this scenario ({n:,} accounts, {n_edges:,} edges, {m} messages, {steps:,} steps) needs "
+            f"about {need / _GB:,.1f} GB, more than the {avail / _GB:,.1f} GB available"
         )
     return need

@@ -9,6 +9,7 @@ from sim import rng as rng_mod
 from sim.engine.base import Engine, EngineInputs, ReadingParams, RuleParams
 from sim.errors import ScenarioError
 from sim.graph import FollowerGraph, build_graph, from_networkx
+from sim.graph.memory import check_model_memory
 from sim.model.agents import KOL, Brand
 from sim.model.messages import Message, MessageTable
 from sim.model.population import FOLLOWER, Population, build_population
@@ -66,6 +67,7 @@ class BuzzModel(mesa.Model):
         self.t = 0
 
         if graph is None:
+            check_model_memory(sc)  # the whole model, before anything large is allocated
             graph = build_graph(sc.graph, rng_mod.generator(seed, "graph"))
         elif not isinstance(graph, FollowerGraph):
             graph = from_networkx(graph)

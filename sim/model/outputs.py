@@ -62,7 +62,8 @@ def collect_result(model) -> Result:
 
     sc = model.effective
     starts = {n: float(s) for n, s in zip(names, model.messages.start_h) if np.isfinite(s)}
-    phases = phases_table(series, sc.analysis, start_hours=starts)
+    origins = {n: int(model.engine.is_origin(i).sum()) for i, n in enumerate(names)}
+    phases = phases_table(series, sc.analysis, start_hours=starts, origin_shares=origins)
 
     summary: dict[str, object] = {
         "n_accounts": int(model.population.n),

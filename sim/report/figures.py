@@ -28,8 +28,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.analysis.lifecycle import moving_average
-from sim.analysis.stats import describe
+from sim.analysis.lifecycle import trailing_average
+from sim.analysis.stats import describe, metric_bounds
 
 __all__ = ["compare_figure", "delay_figure", "lifecycle_figure", "metrics_figure"]
 
@@ -194,8 +194,8 @@ def lifecycle_figure(
     """Incidence and cumulative reach of a scenario's messages, with lifecycle phases.
 
     Top panel: per message, the median hourly new shares across replicates (thin)
-    and its centred ``smoothing_h`` moving average (thick; the curve on which the
-    peak and decay are measured), with the 5–95 % band across replicates, and dashed
+    and its trailing ``smoothing_h`` moving average (thick; causal, like the decay
+    test: it never rises before the shares do; the peak is read on the thin raw curve), with the 5–95 % band across replicates, and dashed
     vertical lines at the median ignition, peak, decay and plateau times. Bottom
     panel: the cumulative reach (``reach``; else ``shares``; else the cumulative sum
     of ``new_shares``) with its band.
@@ -250,7 +250,7 @@ def lifecycle_figure(
             ax.fill_between(hours, lo, hi, color=c, alpha=0.18, lw=0, step="post")
         ax.step(hours, med, where="post", color=c, lw=0.8, alpha=0.55 if smooth else 1.0)
         if smooth:
-            ax.plot(hours + 0.5, moving_average(med, smoothing_h), color=c, lw=2.2)
+            ax.plot(hours + 0.5, trailing_average(med, smoothing_h), color=c, lw=2.2)
         handles.append(Line2D([], [], color=c, lw=2.2, label=name))
 
         if cum_col is not None:
@@ -353,9 +353,10 @@ def compare_figure(
     message : str, optional
         Message to draw; the first message of the series by default.
     smoothing_h : float, optional
-        Centred moving average applied to each replicate before taking the median
-        and band. By default 24 h for per-hour columns (``new_*``, whose daily
-        rhythm would otherwise dominate the picture) and none for cumulative ones.
+        Trailing (causal) moving average applied to each replicate before taking the
+        median and band. By default none: the hourly curves are drawn as they are,
+        so a message never appears before it is posted and its peak is the real
+        hourly peak (a 24 h average shows about a twentieth of a one-hour burst).
     title : str, optional
         Figure title.
 
@@ -371,7 +372,7 @@ def compare_figure(
     df = series if msg is None else series[series["message"] == msg]
     incidence = metric.startswith("new_")
     if smoothing_h is None:
-        smoothing_h = 24.0 if incidence else 0.0
+        smoothing_h = 0.0
     variants = list(pd.unique(df["variant"])) if "variant" in df.columns else [None]
     n_rep = int(df["replicate"].nunique()) if "replicate" in df.columns else 1
     h_max = float(series["hour"].max()) + 1 if len(series) else 24.0
@@ -385,7 +386,7 @@ def compare_figure(
             continue
         hours, mat = _matrix(d, metric, cumulative=not incidence, h_max=int(h_max) - 1)
         if smoothing_h and smoothing_h > 1:
-            mat = np.column_stack([moving_average(col, smoothing_h) for col in mat.T])
+            mat = np.column_stack([trailing_average(col, smoothing_h) for col in mat.T])
         med, lo, hi = _band(mat)
         x = hours + (0.5 if incidence else 1.0)
         c = _color(i)
@@ -404,7 +405,7 @@ def compare_figure(
     ax.set_ylim(bottom=0)
     ylabel = _label(metric) + (" per hour" if incidence else "")
     if smoothing_h and smoothing_h > 1:
-        ylabel += f"\n({smoothing_h:g} h moving average)"
+        ylabel += f"\n(trailing {smoothing_h:g} h moving average)"
     ax.set_ylabel(ylabel)
     ax.set_xlabel("hours since start (grid: days)")
     handles, _ = ax.get_legend_handles_labels()
@@ -583,7 +584,7 @@ def delay_figure(
     for i, g in enumerate(groups):
         d = runs if g is None else runs[runs[by] == g]
         stats = [
-            (float(xv), describe(sub[y]))
+            (float(xv), describe(sub[y], metric_bounds(y, runs[y])))
             for xv, sub in d.groupby(x, sort=True)
             if np.isfinite(float(xv))
         ]

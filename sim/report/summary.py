@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sim.analysis.stats import summarise_runs
+from sim.analysis.stats import MIN_REPLICATES, summarise_runs
 
 if TYPE_CHECKING:
     from sim.runner import RunSet
@@ -287,6 +287,12 @@ def summary_markdown(
         ]
 
     lines += [f"## Key metrics (mean [95 % CI] over {n} replicates)", ""]
+    if n < MIN_REPLICATES:
+        lines += [
+            f"> **Warning:** only {n} replicate{'s' if n != 1 else ''}: too few for the intervals "
+            f"to say anything; run at least {MIN_REPLICATES} (`--replicates`).",
+            "",
+        ]
     if comparing:
         rows = [
             [f"**{v}**"] + [_mean_ci(desc.get(v, {}).get(m, {}), m) for m in metrics] for v in names
@@ -367,6 +373,8 @@ def text_table(runset: RunSet, summary: Mapping[str, Any]) -> str:
         header = ["metric", "mean [95 % CI]"]
         rows = [[_label(m), _mean_ci(desc.get(names[0], {}).get(m, {}), m)] for m in metrics]
         note = f"{runset.replicates} replicates"
+    if runset.replicates < MIN_REPLICATES:
+        note += f"; warning: fewer than {MIN_REPLICATES} replicates, the intervals say little"
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in
                        enumerate(zip(row, widths))).rstrip() for row in [header, *rows]]  # fmt: skip

@@ -123,10 +123,17 @@ def check_out_dir(out: str | Path, *, force: bool = False) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise BuzzsimError(f"--out {out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise BuzzsimError(
-            f"--out {out} exists and is not empty; choose another folder or add --force to replace it"
-        )
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise BuzzsimError(
+                f"--out {out} exists and is not empty; choose another folder or add --force to replace it"
+            )
+        if not (out / "manifest.json").is_file() and not (out / "sweep.json").is_file():
+            # --force replaces only a folder buzzsim wrote, never unrelated files
+            raise BuzzsimError(
+                f"--out {out} holds files buzzsim did not write (no manifest.json); "
+                "--force replaces only a buzzsim result folder"
+            )
     # Nothing is created yet (an interrupted run leaves no trace); only check that
     # the nearest existing ancestor is a writable folder.
     anc = out.parent.absolute()

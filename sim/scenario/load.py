@@ -224,6 +224,12 @@ def load_scenario(config: ScenarioLike, *, name: str | None = None) -> Scenario:
         path = find_scenario(config)
         _, data = read_scenario_file(path)
         source = str(config) if Path(config).is_file() else str(path)
+        graph = data.get("graph")
+        if isinstance(graph, dict) and isinstance(graph.get("path"), str) and graph["path"]:
+            # a graph file named in a scenario file is found next to it, not from the working directory
+            g_path = Path(graph["path"]).expanduser()
+            if not g_path.is_absolute():
+                graph["path"] = str(Path(path).resolve().parent / g_path)
         if name is None:
             name = path.stem
     else:

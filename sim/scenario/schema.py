@@ -27,12 +27,21 @@ __all__ = [
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # every number finite: inf and nan are refused for every key (issue #14, item 5)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
-PosFloat = Annotated[float, Field(gt=0.0)]
-NonNegFloat = Annotated[float, Field(ge=0.0)]
+#: the largest value of an otherwise unbounded number (money, counts as floats)
+BIG = 1e12
+PosFloat = Annotated[float, Field(gt=0.0, le=BIG)]
+NonNegFloat = Annotated[float, Field(ge=0.0, le=BIG)]
+#: hours within ten years (start times, delays)
+Hours = Annotated[float, Field(ge=0.0, le=24 * 3650)]
+#: a multiplier of a rate or hazard (virality, appeal, credibility, strengths)
+Factor = Annotated[float, Field(ge=0.0, le=1000.0)]
+#: a count of accounts (at most the largest graph, 2 × 10^8)
+Accounts = Annotated[int, Field(ge=0, le=200_000_000)]
 
 
 class GraphConfig(_Section):
@@ -47,8 +56,8 @@ class GraphConfig(_Section):
     # configuration model / scale-free
     degree_distribution: Literal["powerlaw", "poisson"] = "powerlaw"
     exponent: Annotated[float, Field(gt=1.0, le=10.0)] = 2.5
-    k_min: Annotated[int, Field(ge=1)] = 1
-    k_max: Annotated[int | None, Field(ge=1)] = None
+    k_min: Annotated[int, Field(ge=1, le=200_000_000)] = 1
+    k_max: Annotated[int | None, Field(ge=1, le=200_000_000)] = None
     # scale-free: exponent of the in-degree (accounts followed) distribution
     in_exponent: Annotated[float, Field(gt=1.0, le=10.0)] = 3.0
     # small world
@@ -87,9 +96,9 @@ class PopulationConfig(_Section):
     sentiment_mean: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.1
     sentiment_sd: Annotated[float, Field(ge=0.0, le=2.0)] = 0.2
     # KOLs: the top-k accounts by follower count, or named node ids
-    n_kols: Annotated[int, Field(ge=0)] = 20
-    kol_ids: list[int] | None = None
-    kol_propensity: NonNegFloat = 1.0
+    n_kols: Accounts = 20
+    kol_ids: Annotated[list[Annotated[int, Field(ge=0, le=200_000_000)]] | None, Field(max_length=100_000)] = None
+    kol_propensity: Factor = 1.0
 
 
 class BrandConfig(_Section):
@@ -97,9 +106,9 @@ class BrandConfig(_Section):
 
     enabled: bool = True
     name: str = "brand"
-    fans: Annotated[int, Field(ge=0)] = 500
+    fans: Accounts = 500
     fan_target_share: Prob = 0.8
-    bots: Annotated[int, Field(ge=0)] = 0
+    bots: Accounts = 0
     # --- campaign tactics (docs/model.md, "Campaign tactics") -------------------
     # bought followers (F5): price of one bot account
     bot_price: NonNegFloat = 0.05
@@ -108,7 +117,7 @@ class BrandConfig(_Section):
     seeding_budget: NonNegFloat = 0.0
     seeding_selection: Literal["top_followers", "greedy", "random"] = "top_followers"
     seeding_max_offers: Annotated[int, Field(ge=0, le=100_000)] = 20
-    cultivated_kols: Annotated[int, Field(ge=0)] = 0
+    cultivated_kols: Accounts = 0
     cultivation_fee_share: Annotated[float, Field(ge=0.0, le=100.0)] = 0.5
     relationship_cultivated: Prob = 0.8
     relationship_cold: Prob = 0.0
@@ -146,7 +155,7 @@ class BrandConfig(_Section):
     content_approval_h: Annotated[float, Field(ge=0.0, le=24 * 365)] = 24.0
     hijack_p: Prob = 0.1
     hijack_delay_h: Annotated[float, Field(ge=0.0, le=24 * 365)] = 6.0
-    hijack_virality: NonNegFloat = 1.2
+    hijack_virality: Factor = 1.2
     hijack_sentiment: Annotated[float, Field(ge=-1.0, le=0.0)] = -0.3
     hijack_origins: Annotated[int, Field(ge=1, le=10_000)] = 3
 
@@ -157,21 +166,21 @@ class DynamicsConfig(_Section):
     preset: Literal["default", "independent_cascade"] = "default"
     # independent_cascade preset
     p: Prob = 0.1
-    seeds: Annotated[int, Field(ge=1)] = 1
+    seeds: Annotated[int, Field(ge=1, le=200_000_000)] = 1
     # feeds: how long a post stays readable and how its visibility decays (SEISMIC kernel)
-    feed_window_h: PosFloat = 24.0
-    visibility_plateau_min: PosFloat = 5.0
+    feed_window_h: Annotated[float, Field(gt=0.0, le=24 * 30)] = 24.0
+    visibility_plateau_min: Annotated[float, Field(gt=0.0, le=1440.0)] = 5.0
     visibility_exponent: Annotated[float, Field(gt=0.0, le=5.0)] = 1.23
-    attention: PosFloat = 3.0
-    reading_latency_min: NonNegFloat = 0.0
+    attention: Annotated[float, Field(gt=0.0, le=1000.0)] = 3.0
+    reading_latency_min: Annotated[float, Field(ge=0.0, le=1440.0)] = 0.0
     # share hazard modifiers
-    reinforcement: NonNegFloat = 0.0
+    reinforcement: Factor = 0.0
     reinforcement_ref: Annotated[int, Field(ge=1, le=50)] = 2
-    mood_strength: NonNegFloat = 1.0
-    credibility_peer: NonNegFloat = 1.0
-    credibility_kol: NonNegFloat = 1.3
-    credibility_brand: NonNegFloat = 0.6
-    credibility_media: NonNegFloat = 1.2
+    mood_strength: Factor = 1.0
+    credibility_peer: Factor = 1.0
+    credibility_kol: Factor = 1.3
+    credibility_brand: Factor = 0.6
+    credibility_media: Factor = 1.2
     sponsored_discount: Prob = 0.6
     # broadcast ads (F4): a reading of a message of kind "ad" annoys the reader with
     # probability 1 - (1 - ad_annoyance) ** (n ** ad_annoyance_growth) at its n-th reading;
@@ -192,21 +201,22 @@ class MessageConfig(_Section):
     topic: Literal["custom", "hot_topic", "large_event", "extra_large_event"] = "custom"
     # "seeding", "giveaway", "advocates": posted by a campaign tactic (docs/model.md)
     origin: Literal["brand", "kol", "random", "seeding", "giveaway", "advocates", "customer"] | int = "random"
-    n_origins: Annotated[int, Field(ge=1)] = 1
-    start_h: NonNegFloat = 0.0
-    virality: NonNegFloat = 0.6
-    appeal: NonNegFloat = 1.0
+    n_origins: Annotated[int, Field(ge=1, le=200_000_000)] = 1
+    start_h: Hours = 0.0
+    virality: Factor = 0.6
+    appeal: Factor = 1.0
     valence: Literal[-1, 0, 1] = 0
     relevance_weight: Prob = 0.5
     sentiment_impact: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
     novelty: NoveltyKind = "exponential"
-    half_life_h: PosFloat = 24.0
-    power_law_tau_h: PosFloat = 6.0
-    power_law_alpha: PosFloat = 1.5
+    half_life_h: Annotated[float, Field(gt=0.0, le=24 * 3650)] = 24.0
+    power_law_tau_h: Annotated[float, Field(gt=0.0, le=24 * 3650)] = 6.0
+    power_law_alpha: Annotated[float, Field(gt=0.0, le=20.0)] = 1.5
     sponsored: bool = False
     # exogenous interest: people who post about the topic on their own (news, offline
     # events), a Poisson stream of rate external_rate_per_h * novelty(age)
-    external_rate_per_h: NonNegFloat = 0.0
+    # posts per hour from outside the graph: scales memory (in the model memory estimate)
+    external_rate_per_h: Annotated[float, Field(ge=0.0, le=100_000.0)] = 0.0
     # campaign tactics: repeated posts (a schedule of ads), the cost of each post,
     # riding a trend (borrow its novelty clock) and an open hashtag (hijack risk)
     repeat_every_h: Annotated[float, Field(ge=0.0, le=24 * 365)] = 0.0
@@ -245,15 +255,15 @@ TOPIC_PRESETS: dict[str, dict[str, object]] = {
 class CrisisConfig(_Section):
     """A complaint against the brand and the brand's response (DESIGN §2, Crisis)."""
 
-    start_h: NonNegFloat = 24.0
+    start_h: Hours = 24.0
     origin: Literal["customer", "kol"] | int = "customer"
     justified: bool = True
-    virality: NonNegFloat = 1.2
-    appeal: NonNegFloat = 1.0
+    virality: Factor = 1.2
+    appeal: Factor = 1.0
     sentiment_impact: Annotated[float, Field(ge=-1.0, le=0.0)] = -0.4
-    underdog_strength: NonNegFloat = 0.3
+    underdog_strength: Factor = 0.3
     monitoring: Literal["none", "passive", "active"] = "active"
-    approval_delay_h: NonNegFloat = 4.0
+    approval_delay_h: Hours = 4.0
     strategy: Literal[
         "silence",
         "apologize",
@@ -264,13 +274,13 @@ class CrisisConfig(_Section):
         "delete",
         "apologize_with_kols",
     ] = "apologize"
-    half_life_h: PosFloat = 24.0
+    half_life_h: Annotated[float, Field(gt=0.0, le=24 * 3650)] = 24.0
     # monitoring thresholds (what the brand's listening needs to see)
-    detect_active_shares: Annotated[int, Field(ge=1)] = 5
-    detect_passive_shares: Annotated[int, Field(ge=1)] = 50
+    detect_active_shares: Annotated[int, Field(ge=1, le=200_000_000)] = 5
+    detect_passive_shares: Annotated[int, Field(ge=1, le=200_000_000)] = 50
     detect_none_reach: Annotated[float, Field(gt=0.0, le=1.0)] = 0.05
     # responses
-    response_virality: NonNegFloat = 0.4
+    response_virality: Factor = 0.4
     reply_visibility: Prob = 0.5
     apology_effect: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
     apology_sentiment: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
@@ -284,9 +294,9 @@ class CrisisConfig(_Section):
     argue_backlash: Annotated[float, Field(ge=1.0, le=20.0)] = 1.6
     deny_effect_unjustified: Annotated[float, Field(ge=0.0, le=1.0)] = 0.4
     delete_visibility: Prob = 0.2
-    discovery_rate_per_h: NonNegFloat = 0.05
-    coverup_virality: NonNegFloat = 1.5
-    mobilized_kols: Annotated[int, Field(ge=0)] = 5
+    discovery_rate_per_h: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.05
+    coverup_virality: Factor = 1.5
+    mobilized_kols: Accounts = 5
     shared_effect_weight: Prob = 0.3
     customer_lost_threshold: Annotated[float, Field(ge=-1.0, le=1.0)] = -0.3
 
@@ -297,14 +307,14 @@ class AnalysisConfig(_Section):
     ignition: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.05
     plateau: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
     decay: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.5
-    smoothing_h: Annotated[float, Field(ge=0.0)] = 24.0
+    smoothing_h: Annotated[float, Field(ge=0.0, le=24 * 30)] = 24.0
     contain: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.1
 
 
 class RunConfig(_Section):
     """Horizon, step, replicates, seed and engine."""
 
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
     horizon_h: Annotated[float, Field(gt=0.0, le=24 * 365)] = 336.0
     step_minutes: Annotated[float, Field(gt=0.0, le=1440.0)] = 60.0
     replicates: Annotated[int, Field(ge=1, le=100_000)] = 20
@@ -325,8 +335,8 @@ class RunConfig(_Section):
 class Scenario(_Section):
     """A complete, validated scenario."""
 
-    name: str = "scenario"
-    description: str = ""
+    name: Annotated[str, Field(min_length=1, max_length=200)] = "scenario"
+    description: Annotated[str, Field(max_length=100_000)] = ""
     graph: GraphConfig = GraphConfig()
     population: PopulationConfig = PopulationConfig()
     brand: BrandConfig = BrandConfig()

@@ -115,10 +115,9 @@ class ProcessExecutor:
 
         ctx = _mp_context()
         if ctx.get_start_method() == "forkserver":
-            from multiprocessing import forkserver, resource_tracker
+            from sim.runner import start_pool_helpers
 
-            resource_tracker.ensure_running()
-            forkserver.ensure_running()
+            start_pool_helpers()  # Ctrl-C-safe start; the server dies with this process
         with _signals_deferred():
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
@@ -244,7 +243,7 @@ class DaskExecutor:
 
     def __init__(
         self, address: str, workers: int | None = None, *, prefix: str = "buzzsim",
-        timeout: float = 15.0,
+        timeout: float = 10.0,
     ) -> None:  # fmt: skip
         distributed = _import_distributed()
         from sim.runner import _signals_deferred, default_workers
@@ -267,14 +266,8 @@ class DaskExecutor:
                 )  # fmt: skip
             self.client = distributed.Client(self.cluster)
         else:
-            addr = address if "://" in address else f"tcp://{address}"
-            try:
-                self.client = distributed.Client(addr, timeout=f"{timeout}s")
-            except (OSError, TimeoutError) as exc:
-                raise BuzzsimError(
-                    f"cannot connect to the dask scheduler at {addr} ({exc}); "
-                    "start one with `dask scheduler` and workers with `dask worker ADDRESS`"
-                ) from None
+            addr = check_scheduler(address)
+            self.client = _connect(distributed, addr, timeout)
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def describe(self) -> str:
@@ -351,6 +344,77 @@ class DaskExecutor:
                 self.cluster.close(timeout=10)
 
 
+def check_scheduler(scheduler: str | None) -> str:
+    """Validate a ``--scheduler`` value before anything is created or connected.
+
+    Parameters
+    ----------
+    scheduler : str or None
+        ``serial``, ``processes``, ``local``, ``tcp://HOST:PORT`` or ``HOST:PORT``.
+
+    Returns
+    -------
+    str
+        The normalised value (``processes`` for None; ``tcp://HOST:PORT`` for an address).
+
+    Raises
+    ------
+    BuzzsimError
+        One line for a value that is none of these (bad URL, scheme, host or port).
+    """
+    from urllib.parse import urlsplit
+
+    s = (scheduler or "processes").strip()
+    if s in ("serial", "processes", "local"):
+        return s
+    bad = f"--scheduler {scheduler!r} is not serial, processes, local or tcp://HOST:PORT"
+    if "://" not in s:
+        if not _looks_like_address(s):
+            raise BuzzsimError(bad)
+        s = f"tcp://{s}"
+    try:
+        url = urlsplit(s)
+        port = url.port
+    except ValueError as exc:
+        raise BuzzsimError(f"{bad} ({exc})") from None
+    if url.scheme not in ("tcp", "tls") or not url.hostname or port is None or port == 0:
+        raise BuzzsimError(bad)
+    if url.path not in ("", "/") or url.query or url.fragment or url.username:
+        raise BuzzsimError(bad)
+    return s
+
+
+def _connect(distributed: Any, addr: str, timeout: float) -> Any:
+    """``distributed.Client(addr)`` under a hard deadline: a port that answers but is not
+    a dask scheduler (a web server) can otherwise hang the handshake forever, and
+    whatever it sends must not be read as a message length."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["client"] = distributed.Client(addr, timeout=f"{timeout}s", set_as_default=False)
+        except BaseException as exc:  # reported in the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="buzzsim-dask-connect", daemon=True)
+    t.start()
+    t.join(timeout + 5.0)
+    if t.is_alive() or "client" not in box:
+        exc = box.get("error")
+        why = f"{type(exc).__name__}: {exc}" if exc is not None else f"no answer within {timeout:g} s"
+        raise BuzzsimError(
+            f"cannot connect to the dask scheduler at {addr} ({_one_line(why)[:200]}); "
+            "start one with `dask scheduler` and workers with `dask worker ADDRESS`"
+        )
+    return box["client"]
+
+
+def _one_line(msg: str) -> str:
+    return " ".join(str(msg).split())
+
+
 def make_executor(scheduler: str | None, workers: int | None, *, prefix: str = "buzzsim") -> Any:
     """The executor for ``--scheduler`` and ``--workers``.
 
@@ -365,7 +429,7 @@ def make_executor(scheduler: str | None, workers: int | None, *, prefix: str = "
     """
     from sim.runner import default_workers
 
-    s = (scheduler or "processes").strip()
+    s = check_scheduler(scheduler)
     if s == "serial":
         return SerialExecutor()
     if s == "processes":

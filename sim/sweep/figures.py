@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from sim.analysis.stats import describe
+from sim.analysis.stats import describe, metric_bounds
 from sim.report.figures import _color, _figure, _label, _no_data, _save
 
 __all__ = ["heatmap_figure", "lines_figure", "scatter_figure", "sensitivity_figure"]
@@ -139,7 +139,8 @@ def lines_figure(
     n_rep = 0
     for i, g in enumerate(groups):
         d = results if g is None else results[results[by] == g]
-        stats = [(xv, describe(sub[metric])) for xv, sub in d.groupby(x, sort=numeric)]
+        bounds = metric_bounds(metric, results[metric])
+        stats = [(xv, describe(sub[metric], bounds)) for xv, sub in d.groupby(x, sort=numeric)]
         if not stats:
             continue
         n_rep = max(n_rep, max(int(s[1]["n"]) for s in stats))

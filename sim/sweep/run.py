@@ -352,7 +352,7 @@ def run_sweep(
         failed. Finished points stay on disk in every case, also on Ctrl-C.
     """
     from sim.report.writer import package_versions
-    from sim.sweep.executors import make_executor
+    from sim.sweep.executors import check_scheduler, make_executor
 
     t0 = time.perf_counter()
     if plan is None:
@@ -364,9 +364,17 @@ def run_sweep(
     metrics = list(metrics) if metrics else [default_metric(scn)]
     folder = Path(out) if out is not None else default_sweep_dir(scn.name)
     store = SweepStore(folder)
-    resumed = store.prepare(resume=resume, force=force)
-    store.lock()
-    ex = None
+    # the executor first: a bad --scheduler, or one that does not answer, leaves nothing behind
+    ex = executor
+    if ex is None and check_scheduler(scheduler) not in ("serial", "processes"):
+        ex = make_executor(scheduler, workers, prefix=f"buzzsim-{plan.sweep_id}")
+    try:
+        resumed = store.prepare(resume=resume, force=force)
+        store.lock()
+    except BaseException:
+        if ex is not None and executor is None:
+            ex.close()
+        raise
     try:
         meta = dict(plan.meta)
         if resumed:
@@ -392,9 +400,8 @@ def run_sweep(
         done = store.done_ids()
         todo = [p for p in design.points() if p[1] not in done]
         skipped = design.n_points - len(todo)
-        ex = executor if executor is not None else (
-            make_executor(scheduler, workers, prefix=f"buzzsim-{plan.sweep_id}") if todo else None
-        )  # fmt: skip
+        if ex is None and todo:
+            ex = make_executor(scheduler, workers, prefix=f"buzzsim-{plan.sweep_id}")
         if log is not None:
             R = plan.replicates
             head = f"{scn.name}: {design.method} of {design.n_points} point{'s' if design.n_points != 1 else ''}"
@@ -619,12 +626,12 @@ def draw_figures(
 
 def grid_table(results: pd.DataFrame, design: Design, metric: str, max_rows: int = 40) -> str:
     """Mean and 95 % CI of ``metric`` per point, as text (the first ``max_rows`` points)."""
-    from sim.analysis.stats import describe
+    from sim.analysis.stats import describe, metric_bounds
 
     keys = design.swept or design.keys
     rows = []
     for _pt, g in results.groupby("point", sort=True):
-        d = describe(g[metric])
+        d = describe(g[metric], metric_bounds(metric, results[metric]))
         rows.append([*(str(_fmt(g[k].iloc[0])) for k in keys), _fmt(d["mean"]),
                      f"[{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]"])  # fmt: skip
     head = [*keys, f"mean {metric}", "95 % CI"]

@@ -1,0 +1,69 @@
+"""Bad ``--scheduler`` values (issue #14, item 10): validated before anything is
+created, a connection under a deadline, one line and exit 2, no sweep folder left."""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sweep_cases import TINY_TOML
+
+from sim.errors import BuzzsimError
+from sim.sweep.executors import check_scheduler
+
+BUZZSIM = [sys.executable, "-m", "sim"]
+
+
+@pytest.mark.parametrize("bad", ["http://[::1", "http://127.0.0.1:8786", "tcp://host", "tcp://h:99999",
+                                 "nonsense", "tcp://127.0.0.1:0", "tcp://u@h:1/x"])
+def test_bad_addresses_refused_in_one_line(bad):
+    with pytest.raises(BuzzsimError, match="--scheduler"):
+        check_scheduler(bad)
+
+
+def test_good_addresses():
+    assert check_scheduler(None) == "processes"
+    assert check_scheduler("127.0.0.1:8786") == "tcp://127.0.0.1:8786"
+    assert check_scheduler("tcp://[::1]:8786") == "tcp://[::1]:8786"
+    assert check_scheduler("local") == "local"
+
+
+def _sweep(tmp_path: Path, scheduler: str, timeout: float = 60) -> tuple[subprocess.CompletedProcess, Path]:
+    sc = tmp_path / "tiny.toml"
+    sc.write_text(TINY_TOML)
+    out = tmp_path / "sw"
+    proc = subprocess.run(
+        [*BUZZSIM, "sweep", str(sc), "--param", "crisis.approval_delay_h=1,4", "-n", "1", "--no-figures",
+         "--scheduler", scheduler, "--out", str(out)],
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )
+    return proc, out
+
+
+def test_bad_value_leaves_no_folder(tmp_path):
+    proc, out = _sweep(tmp_path, "http://[::1")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_web_server_is_not_a_scheduler(tmp_path):
+    """A port that answers HTTP: the sweep used to hang forever; now one line within
+    the connection deadline, exit 2, and no folder."""
+    pytest.importorskip("distributed", exc_type=ImportError)
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        t0 = time.monotonic()
+        proc, out = _sweep(tmp_path, f"tcp://127.0.0.1:{srv.server_address[1]}")
+        assert time.monotonic() - t0 < 45
+    finally:
+        srv.shutdown()
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "cannot connect" in proc.stderr
+    assert not out.exists()
