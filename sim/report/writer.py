@@ -386,6 +386,7 @@ def _draw_figures(
                     p,
                     metric="new_shares",
                     message=message,
+                    baseline=runset.baseline,
                     title=f"{name}: new shares per hour of {message!r} by variant",
                 ),
             )
