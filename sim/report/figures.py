@@ -27,14 +27,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.analysis.lifecycle import moving_average
 from sim.analysis.stats import describe
+from sim.analysis.trees import parent_index
 
-__all__ = ["compare_figure", "delay_figure", "lifecycle_figure", "metrics_figure"]
+__all__ = [
+    "cascade_figure",
+    "compare_figure",
+    "delay_figure",
+    "lifecycle_figure",
+    "metrics_figure",
+    "tree_layout",
+]
 
 DPI = 130
 #: Colour cycle (matplotlib "tab10"), assigned in order of first appearance.
@@ -770,4 +779,141 @@ def delay_figure(
             framealpha=0.9,
         )
     ax.set_title(title or f"{_label(y)} against {_label(x)}")
+    return _save(fig, path)
+
+
+# --------------------------------------------------------------------------- cascade trees
+
+#: Colour of each sentiment class.
+SENTIMENT_COLOURS = {"negative": "#c0392b", "positive": "#27ae60", "neutral": "#7f8c8d"}
+
+#: The sentiment a message carries toward the brand, by name (others: neutral).
+MESSAGE_SENTIMENT = {"complaint": "negative", "coverup": "negative", "hijack": "negative", "response": "positive"}
+
+
+def tree_layout(parent: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Row of each node: depth-first order, children by time, roots by time.
+
+    Parameters
+    ----------
+    parent : array of int
+        Row index of each node's parent, -1 for a root.
+    t : array of float
+        Time of each node (orders siblings and roots).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``row[i]``: position of node ``i`` in the walk (0 = first root).
+    """
+    n = parent.size
+    children: list[list[int]] = [[] for _ in range(n)]
+    roots = []
+    for i in np.argsort(t, kind="stable"):
+        p = int(parent[i])
+        (roots if p < 0 or p == i else children[p]).append(int(i))
+    row = np.full(n, -1, np.int64)
+    k = 0
+    for r in roots:
+        stack = [r]
+        while stack:
+            i = stack.pop()
+            if row[i] >= 0:
+                continue
+            row[i] = k
+            k += 1
+            stack.extend(reversed(children[i]))
+    for i in np.flatnonzero(row < 0):  # nodes on a cycle (should not happen): at the end
+        row[i] = k
+        k += 1
+    return row
+
+
+def _sentiment(message: str, valence: Mapping[str, int] | None) -> str:
+    if valence and message in valence:
+        v = valence[message]
+        return "negative" if v < 0 else "positive" if v > 0 else "neutral"
+    return MESSAGE_SENTIMENT.get(str(message), "neutral")
+
+
+def cascade_figure(
+    cascades: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    panels: Sequence[tuple[str, pd.DataFrame]] | None = None,
+    valence: Mapping[str, int] | None = None,
+    title: str | None = None,
+    max_nodes: int = 5000,
+    h_max: float | None = None,
+) -> Path:
+    """Draw cascade trees (one panel per run) coloured by sentiment.
+
+    Parameters
+    ----------
+    cascades : pandas.DataFrame
+        ``Result.cascades`` of one run (``message``, ``account``, ``parent``,
+        ``t_min``); ignored when ``panels`` is given.
+    path : path-like
+        Output PNG.
+    panels : list of (title, DataFrame), optional
+        Several runs side by side (e.g. one per setting, same replicate).
+    valence : dict, optional
+        Message name -> -1/0/+1 (default: complaint and cover-up negative,
+        response positive, others neutral).
+    title : str, optional
+        Figure title.
+    max_nodes : int, default 5000
+        Shares drawn per panel at most (the earliest ones; the panel says so).
+    h_max : float, optional
+        Right end of the time axis (hours).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    panels = list(panels) if panels is not None else [("", cascades)]
+    fig = _figure((11.0, 2.6 * len(panels) + 1.0))
+    axes = np.atleast_1d(fig.subplots(len(panels), 1, squeeze=False, sharex=True)).ravel()
+    t_all = [df["t_min"].to_numpy(float) / 60.0 for _, df in panels if len(df)]
+    first = min((float(t.min()) for t in t_all), default=0.0)
+    last = max((float(t.max()) for t in t_all), default=24.0)
+    top = min(h_max, last + 6.0) if h_max else last + 6.0
+    left = 24.0 * np.floor(first / 24.0)
+    for ax, (name, df) in zip(axes, panels, strict=True):
+        df = df.sort_values("t_min", kind="stable")
+        cut = len(df) > max_nodes
+        df = df.iloc[:max_nodes]
+        offset = 0
+        segs, xs, ys, cols = [], [], [], []
+        for msg, g in df.groupby("message", sort=False):
+            acc = g["account"].to_numpy(np.int64)
+            par = parent_index(acc, g["parent"].to_numpy(np.int64))
+            t = g["t_min"].to_numpy(float) / 60.0
+            row = tree_layout(par, t) + offset
+            offset = int(row.max()) + 3 if row.size else offset
+            colour = SENTIMENT_COLOURS[_sentiment(str(msg), valence)]
+            has = par >= 0
+            segs.extend(np.stack([np.column_stack([t[par[has]], row[par[has]]]),
+                                  np.column_stack([t[has], row[has]])], axis=1))  # fmt: skip
+            xs.append(t)
+            ys.append(row)
+            cols += [colour] * t.size
+        if not xs:
+            _no_data(ax, "no shares")
+        else:
+            if segs:
+                ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.7))
+            ax.scatter(np.concatenate(xs), np.concatenate(ys), s=6, c=cols, lw=0, zorder=3)
+            ax.set_ylim(offset + 1, -2)
+        ax.set_yticks([])
+        label = f"{name} — {len(df):,} shares" + (f" (first {max_nodes:,} drawn)" if cut else "")
+        ax.set_title(label.strip(" —"), fontsize=9, loc="left")
+        ax.set_xlim(left, max(top, left + 12.0))
+        ax.grid(True, axis="x", color="0.9")
+    axes[-1].set_xlabel("hours since start; each dot a share, a line to the share it came from")
+    handles = [Line2D([], [], marker="o", ls="none", color=c, label=f"{k} toward the brand")
+               for k, c in SENTIMENT_COLOURS.items()]  # fmt: skip
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    fig.suptitle(title or "Cascade trees", fontsize=11)
     return _save(fig, path)
