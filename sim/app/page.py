@@ -69,18 +69,21 @@ path_r = solara.reactive("")
 save_path_r = solara.reactive("")
 saved_msg_r = solara.reactive("")
 done_r = solara.reactive((0, 0))
+serial_r = solara.reactive(0)
 cancel_r = solara.reactive(None)
 
 
 @solara.lab.task(prefer_threaded=True)
-def run_job(loaded: Loaded, named: list, cancel: threading.Event) -> Outcome:
+def run_job(loaded: Loaded, named: list, cancel: threading.Event, serial: int = 0) -> Outcome:
     """The page's worker: run the settings, report progress, honour the cancel event."""
 
     def progress(done: int, total: int) -> None:
         done_r.set((done, total))
         run_job.progress = 100.0 * done / max(total, 1)
 
-    return run_settings(loaded, named, on_progress=progress, cancel=cancel)
+    out = run_settings(loaded, named, on_progress=progress, cancel=cancel)
+    out.serial = serial
+    return out
 
 
 def _set_loaded(new: Loaded) -> None:
@@ -115,10 +118,15 @@ def _named_settings(loaded: Loaded, values: dict, pinned: list, delay_curve: boo
 # --------------------------------------------------------------------------- pieces
 
 
+def _heading(text: str) -> None:
+    # plain HTML: solara.Markdown would load KaTeX from a CDN the page cannot reach
+    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(text), style="margin: 12px 0 4px 0")
+
+
 @solara.component
 def ScenarioPicker() -> None:
     loaded = loaded_r.value
-    solara.Markdown("### Scenario")
+    _heading("Scenario")
     names = library_names()
     current = loaded.label if loaded is not None and loaded.label in names else None
     solara.Select(
@@ -167,7 +175,7 @@ def ControlInput(c: Control) -> None:
 @solara.component
 def Controls(loaded: Loaded) -> None:
     controls = controls_for(loaded)
-    solara.Markdown("### Settings")
+    _heading("Settings")
     for c in controls:
         ControlInput(c)
     if loaded.base.crisis is not None:
@@ -187,7 +195,7 @@ def Compare(loaded: Loaded) -> None:
             return
         pinned_r.set([*pinned_r.value, (setting_name(values_r.value, names), dict(values_r.value))])
 
-    solara.Markdown("### Compare")
+    _heading("Compare")
     solara.Button("Keep this setting for comparison", on_click=keep, outlined=True, classes=["bz-keep"])
     for i, (name, _) in enumerate(pinned):
         with solara.Row(style={"align-items": "center"}):
@@ -219,7 +227,8 @@ def RunBar(loaded: Loaded, problem: str | None) -> None:
         cancel_r.set(ev)
         done_r.set((0, 0))
         named = _named_settings(loaded, values_r.value, pinned_r.value, delay_curve_r.value)
-        run_job(loaded, named, ev)
+        serial_r.set(serial_r.value + 1)
+        run_job(loaded, named, ev, serial_r.value)
 
     solara.Button(
         "Cancel" if pending else "Run",
@@ -236,7 +245,7 @@ def RunBar(loaded: Loaded, problem: str | None) -> None:
 
 @solara.component
 def Save(loaded: Loaded, problem: str | None) -> None:
-    solara.Markdown("### Save as scenario")
+    _heading("Save as scenario")
     if problem is not None:
         return
     values = values_r.value
@@ -247,7 +256,7 @@ def Save(loaded: Loaded, problem: str | None) -> None:
 
     fname = f"{loaded.base.name}_workbench.toml"
     solara.FileDownload(text, filename=fname, label="Download the scenario file", mime_type="application/toml")
-    with solara.Row():
+    with solara.Row(style={"align-items": "center"}):
         solara.InputText("or write it to (path)", value=save_path_r, classes=["bz-save-path"])
 
         def write() -> None:
@@ -370,14 +379,18 @@ def Results() -> None:
         solara.Info("Choose the settings on the left and press Run.")
         return
     rs = out.runset
-    solara.Markdown(
-        f"**{len(out.names)} setting{'s' if len(out.names) != 1 else ''} × {rs.replicates} paired replicates** "
-        f"({len(rs.runs)} runs in {rs.wall_time_s:.1f} s on {rs.workers} worker"
-        f"{'s' if rs.workers != 1 else ''}, seed {rs.scenario.run.seed}). "
-        f"Δ: paired difference to **{rs.baseline}** with its 95 % interval (* p < 0.05). "
-        "A complaint *spreads* when 10 or more accounts shared it."
+    solara.HTML(
+        tag="p",
+        unsafe_innerHTML=(
+            f"<b>{len(out.names)} setting{'s' if len(out.names) != 1 else ''} × {rs.replicates} paired "
+            f"replicates</b> ({len(rs.runs)} runs in {rs.wall_time_s:.1f} s on {rs.workers} worker"
+            f"{'s' if rs.workers != 1 else ''}, seed {rs.scenario.run.seed}). "
+            f"Δ: paired difference to <b>{html.escape(rs.baseline)}</b> with its 95 % interval (* p &lt; 0.05). "
+            "A complaint <i>spreads</i> when 10 or more accounts shared it."
+        ),
     )
-    solara.HTML(unsafe_innerHTML=outlook_html(out), classes=["bz-results"])
+    solara.Text(f"result of run {out.serial}", classes=["bz-serial"], style={"font-size": "0.75em", "color": "#888"})
+    solara.HTML(unsafe_innerHTML=outlook_html(out), classes=["bz-results"], style="overflow-x: auto")
     for w in out.warnings:
         solara.Warning(w)
     order = ["negative incidence", "incidence", "delay", "metrics"]
@@ -407,8 +420,9 @@ def Page() -> None:
         if loaded is not None:
             Controls(loaded)
             Compare(loaded)
+            Save(loaded, problem)
     with solara.Column(style={"padding": "8px 16px"}):
-        solara.Markdown("## buzzsim — the strategist's workbench")
+        solara.HTML(tag="h2", unsafe_innerHTML="buzzsim — the strategist's workbench")
         if loaded is None:
             solara.Info("Load a scenario on the left.")
             return
@@ -416,4 +430,3 @@ def Page() -> None:
             solara.Error(problem, classes=["bz-setting-error"])
         RunBar(loaded, problem)
         Results()
-        Save(loaded, problem)

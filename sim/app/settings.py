@@ -342,8 +342,7 @@ def comparison_scenario(
         if i > 0:
             v.update(over)  # the first is the base itself: no overrides -> the baseline
         variants.append(v)
-    if len(variants) > 1:
-        raw["variants"] = variants
+    raw["variants"] = variants  # even one: the run is then named after its setting
     if reps is not None:
         raw.setdefault("run", {})["replicates"] = int(reps)
     return build_scenario(raw)

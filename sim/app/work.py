@@ -49,6 +49,8 @@ class Outcome:
         Title -> PNG bytes.
     warnings : list of str
         Figures that could not be drawn.
+    serial : int
+        Which press of the Run button this answers (set by the page).
     """
 
     runset: RunSet
@@ -57,6 +59,7 @@ class Outcome:
     summary: dict[str, Any]
     figures: dict[str, bytes] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    serial: int = 0
 
 
 def workers_for(n_runs: int, n_accounts: int) -> int:
