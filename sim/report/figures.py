@@ -42,6 +42,7 @@ __all__ = [
     "delay_figure",
     "lifecycle_figure",
     "metrics_figure",
+    "percent_readable",
     "tree_layout",
 ]
 
@@ -510,7 +511,7 @@ def compare_figure(
 _SIGNED_METRICS = ("nsi", "sentiment")
 
 
-def _relative_ok(metric: str, base: float, means: Sequence[float]) -> bool:
+def percent_readable(metric: str, base: float, means: Sequence[float]) -> bool:
     """Whether a difference reads well as a percentage of the baseline mean.
 
     Not for signed indices (net sentiment, mean sentiment), and not when the
@@ -604,7 +605,7 @@ def metrics_figure(
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     ys = np.arange(len(variants))[::-1]
     base_means = {m: _num(desc.get(baseline, {}).get(m, {}).get("mean")) for m in metrics}
-    relative = {m: _relative_ok(m, base_means[m], [_num(desc.get(v, {}).get(m, {}).get("mean"))
+    relative = {m: percent_readable(m, base_means[m], [_num(desc.get(v, {}).get(m, {}).get("mean"))
                                                     for v in variants]) for m in metrics}
     for k, ax in enumerate(axes):
         if k >= len(metrics):
