@@ -486,13 +486,14 @@ def compare_figure(
                 draw(ax, baseline, "black", base_label, band=False, lw=1.3, ls="--")
             ax.set_title(str(v), fontsize=9, color=colour[v])
         _day_ticks(ax, h_max)
-        ax.set_ylim(bottom=0)
         if k % ncols == 0:
             ax.set_ylabel(ylabel, fontsize=8)
         if k // ncols == nrows - 1 or k + ncols >= len(panels):
             ax.set_xlabel("hours (grid: days)", fontsize=8)
             ax.tick_params(axis="x", labelbottom=True)
         ax.tick_params(labelsize=7)
+    tops = [float(np.nanmax(np.r_[c[1], c[3] if n_rep > 1 else c[1]])) for c in curves.values()]
+    axes[0].set_ylim(0, max(max(tops, default=1.0), 1e-9) * 1.05)  # shared: every band fits
     handles = [Line2D([], [], color="0.3", lw=2.0, label="variant mean")]
     if baseline in curves:
         handles.append(Line2D([], [], color="black", lw=1.3, ls="--", label=f"{base_label} mean, on every panel"))
@@ -676,6 +677,12 @@ def metrics_figure(
                 " (absolute where the baseline is near zero or the metric is an index; * p < 0.05)"
             )
     fig.suptitle(title, fontsize=11)
+    if diff:
+        fig.supxlabel(
+            "Δ: paired difference to the baseline, in % of the baseline's mean; absolute (in the "
+            "metric's units) where the baseline is near zero or the metric is an index. * p < 0.05",
+            fontsize=8, color="0.3",
+        )  # fmt: skip
     return _save(fig, path)
 
 
@@ -688,6 +695,8 @@ def delay_figure(
     by: str | None = "strategy",
     reference_x: float | None = None,
     title: str | None = None,
+    reference_y: float | None = None,
+    reference_y_label: str | None = None,
 ) -> Path:
     """``y`` against ``x`` (negative reach against response delay), a line per ``by``.
 
@@ -710,6 +719,14 @@ def delay_figure(
         8 for "respond within 8 hours", claim F2).
     title : str, optional
         Figure title.
+    reference_y, reference_y_label : float and str, optional
+        A dashed horizontal line (e.g. the negative reach under silence) and its label.
+
+    Notes
+    -----
+    With positive ``x`` spanning more than a factor of 8 the axis is logarithmic
+    (1, 4, 8, 24, 72 h stay apart), and groups that share an ``x`` are moved
+    slightly sideways so that their error bars do not cover each other.
 
     Returns
     -------
@@ -719,10 +736,19 @@ def delay_figure(
     for col in (x, y):
         if col not in runs.columns:
             raise ValueError(f"runs have no column {col!r}")
-    fig = _figure((8.5, 5.0))
+    fig = _figure((10.0, 5.0))
     ax = fig.subplots()
     groups = list(pd.unique(runs[by])) if by and by in runs.columns else [None]
     single_any = False
+    xv = pd.to_numeric(runs[x], errors="coerce").to_numpy(float) if len(runs) else np.array([])
+    xv = xv[np.isfinite(xv)]
+    log_x = bool(xv.size) and xv.min() > 0 and xv.max() / xv.min() > 8
+    sharing: dict[float, list[Any]] = {}
+    for g in groups:
+        d = runs if g is None else runs[runs[by] == g]
+        for v in pd.unique(pd.to_numeric(d[x], errors="coerce")):
+            if np.isfinite(v):
+                sharing.setdefault(float(v), []).append(g)
     for i, g in enumerate(groups):
         d = runs if g is None else runs[runs[by] == g]
         stats = [
@@ -733,6 +759,11 @@ def delay_figure(
         if not stats:
             continue
         xs = np.array([s[0] for s in stats])
+        # dodge: groups that share an x sit side by side around it (alone: exactly at x)
+        shift = np.array([
+            (sharing[v].index(g) - (len(sharing[v]) - 1) / 2) if len(sharing[v]) > 1 else 0.0 for v in xs
+        ])  # fmt: skip
+        xs = xs * 2.0 ** (0.09 * shift) if log_x else xs + shift * 0.012 * (float(np.ptp(xv)) or 1.0)
         mean = np.array([s[1]["mean"] for s in stats], dtype=float)
         lo = np.array([s[1]["ci_low"] for s in stats], dtype=float)
         hi = np.array([s[1]["ci_high"] for s in stats], dtype=float)
@@ -761,9 +792,19 @@ def delay_figure(
             fontsize=8,
             color="0.25",
         )
+    if reference_y is not None and math.isfinite(reference_y):
+        ax.axhline(reference_y, color="0.2", ls="--", lw=1.2, label=reference_y_label)
+    if log_x:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.set_xscale("log")
+        ticks = np.unique(xv)
+        ax.set_xticks(ticks)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
     if runs.empty:
         _no_data(ax)
-    ax.set_xlabel(_label(x))
+    ax.set_xlabel(_label(x) + (" (log scale)" if log_x else ""))
     ax.set_ylabel(_label(y))
     ax.set_ylim(bottom=0 if runs.empty or np.nanmin(runs[y].to_numpy(float)) >= 0 else None)
     ax.grid(True, color="0.92")
@@ -778,6 +819,9 @@ def delay_figure(
             title=None if by is None or groups == [None] else _label(by),
             fontsize=9,
             framealpha=0.9,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
         )
     ax.set_title(title or f"{_label(y)} against {_label(x)}")
     return _save(fig, path)

@@ -419,6 +419,8 @@ def _draw_figures(
                             responding, p, x="approval_delay_h", y="negative_reach", by="strategy",
                             reference_x=8.0,
                             title=f"{name}: negative reach vs response delay{note}",
+                            reference_y=float(silent.mean()) if len(silent) else None,
+                            reference_y_label="silence (no response), mean",
                         ),
                     )
                 )
