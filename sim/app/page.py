@@ -297,6 +297,17 @@ def _cell(setting: str, key: str, value: Any, text: str) -> str:
     )
 
 
+def _diff_text(r: Any, m: str, is_baseline: bool) -> tuple[Any, str]:
+    """The paired difference of metric ``m`` in an outlook row: (value, text)."""
+    d = r.get(f"{m}_diff")
+    if d is None or not math.isfinite(float(d)):
+        return None, "baseline" if is_baseline else "–"
+    p = float(r.get(f"{m}_p", math.nan))
+    star = " *" if math.isfinite(p) and p < 0.05 else ""
+    sign = "+" if float(d) > 0 else ""
+    return d, f"{sign}{_fmt(d)} [{_fmt(r[f'{m}_diff_low'])}, {_fmt(r[f'{m}_diff_high'])}]{star}"
+
+
 def outlook_html(out: Outcome) -> str:
     """The table of numbers behind the charts (with ``data-`` attributes for tests)."""
     from sim.report.outlook import negative_incidence
@@ -315,13 +326,8 @@ def outlook_html(out: Outcome) -> str:
             peak = float(curve["mean"].max()) if len(curve) else math.nan
             peak_h = int(curve.loc[curve["mean"].idxmax(), "hour"]) if len(curve) and peak > 0 else None
 
-            def diff(m: str) -> tuple[Any, str]:
-                d = r.get(f"{m}_diff")
-                if d is None or not math.isfinite(float(d)):
-                    return None, "baseline" if s == out.runset.baseline else "–"
-                p = float(r.get(f"{m}_p", math.nan))
-                star = " *" if math.isfinite(p) and p < 0.05 else ""
-                return d, (f"{float(d):+,.0f} [{_fmt(r[f'{m}_diff_low'])}, {_fmt(r[f'{m}_diff_high'])}]{star}")
+            def diff(m: str, r: Any = r, s: str = s) -> tuple[Any, str]:
+                return _diff_text(r, m, s == out.runset.baseline)
 
             cells = [
                 f"<td><b>{html.escape(s)}</b></td>",

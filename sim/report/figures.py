@@ -549,7 +549,7 @@ def _plain_axis(ax: Any) -> None:
         ax.set_xlim(mid - half, mid + half)
         lo, hi = ax.get_xlim()
     span = hi - lo
-    digits = max(0, min(6, int(math.ceil(-math.log10(span))) + 1)) if span < 10 else 0
+    digits = max(0, min(6, math.ceil(-math.log10(span)) + 1)) if span < 10 else 0
 
     def fmt(v: float, _pos: Any) -> str:
         if abs(v) < 1e-12 * scale:

@@ -107,7 +107,7 @@ def crisis_outlook(
     for name in names:
         g = runs[runs["variant"] == name]
         spread = g["negative_shares"].to_numpy(float) >= min_shares
-        k, n = int(spread.sum()), int(len(g))
+        k, n = int(spread.sum()), len(g)
         lo, hi = wilson_interval(k, n)
         reach = g["negative_reach"].to_numpy(float)
         row: dict[str, Any] = {
