@@ -262,7 +262,13 @@ def test_workbench_in_chromium(app):
         page.locator(".bz-run", has_text="Run").wait_for(timeout=15_000)
         page.screenshot(path=str(ARTIFACTS / "app-4-cancelled.png"), full_page=True)
 
-        # 5. a bad scenario path: the CLI's one-line error on the page
+        # 5. a bad upload and a bad path: the CLI's one-line errors on the page
+        page.locator("input[type=file]").first.set_input_files(
+            files=[{"name": "typo.toml", "mimeType": "text/plain", "buffer": b"[graph]\nnn = 3\n"}]
+        )
+        up = page.locator(".bz-load-error", has_text="typo.toml")
+        up.wait_for(timeout=10_000)
+        assert "buzzsim: error: typo.toml" in up.inner_text() and "\n" not in up.inner_text().strip()
         _fill(page, "bz-path", str(folder / "nope.toml"))
         page.locator(".bz-load").click()
         err = page.locator(".bz-load-error")

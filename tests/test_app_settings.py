@@ -71,6 +71,13 @@ def test_tactics_of_a_campaign_scenario():
         pytest.skip("no library scenario sets brand keys")
 
 
+def test_keys_the_variants_explore_become_controls():
+    keys = [c.key for c in controls_for(load_choice("fake_followers"))]
+    assert "brand.bots" in keys  # set only by the scenario's variants
+    kinds = {c.key: c.kind for c in controls_for(load_choice("targeted_giveaway"))}
+    assert kinds["brand.giveaway"] == "choice"
+
+
 def test_one_line_errors_of_uploads_and_settings(loaded):
     with pytest.raises(ScenarioError) as e:
         load_upload("x.toml", b"[graph\nn = 3")

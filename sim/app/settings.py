@@ -28,7 +28,15 @@ from sim.scenario.load import (
     scenario_to_toml,
     validate_scenario,
 )
-from sim.scenario.schema import BrandConfig, CrisisConfig, MessageConfig, Scenario
+from sim.scenario.schema import (
+    BrandConfig,
+    CrisisConfig,
+    DynamicsConfig,
+    GraphConfig,
+    MessageConfig,
+    PopulationConfig,
+    Scenario,
+)
 from sim.scenario.variants import apply_overrides
 
 __all__ = [
@@ -60,7 +68,11 @@ CRISIS_CONTROLS = (
     "crisis.justified",
 )
 
-#: Brand keys offered as tactics when the loaded scenario sets them.
+#: Sections whose keys a scenario's variants may vary (the page offers those keys).
+_SECTIONS = {"brand": BrandConfig, "crisis": CrisisConfig, "population": PopulationConfig,
+             "dynamics": DynamicsConfig, "graph": GraphConfig}  # fmt: skip
+
+#: Keys of a tactic message offered when the loaded scenario sets them.
 _TACTIC_MESSAGE_KEYS = ("repeats", "repeat_every_h", "start_h", "virality", "appeal")
 
 
@@ -221,16 +233,63 @@ def controls_for(loaded: Loaded) -> list[Control]:
         if name in ("name", "enabled"):
             continue
         out.append(_control(f"brand.{name}", f"brand: {name.replace('_', ' ')}", BrandConfig, name))
+    seen = {c.key for c in out}
+    for key in _variant_keys(loaded):  # what the scenario's own variants explore
+        c = _variant_control(base, key)
+        if c is not None and c.key not in seen:
+            out.append(c)
+            seen.add(c.key)
     for m, mraw in zip(base.messages, raw.get("messages", []), strict=False):
         tactic = (m.origin in ("seeding", "giveaway", "advocates") or m.rides is not None
                   or m.repeats > 1 or m.open_hashtag)  # fmt: skip
         if not tactic:
             continue
         for name in _TACTIC_MESSAGE_KEYS:
-            if name in mraw:
+            key = f"messages.{m.name}.{name}"
+            if name in mraw and key not in seen:
                 label = f"{m.name}: {name.replace('_', ' ')}"
-                out.append(_control(f"messages.{m.name}.{name}", label, MessageConfig, name))
+                out.append(_control(key, label, MessageConfig, name))
+                seen.add(key)
     return out
+
+
+def _variant_keys(loaded: Loaded) -> list[str]:
+    """Dotted keys that the loaded scenario's ``[[variants]]`` override, in file order."""
+    keys: list[str] = []
+    for v in loaded.scenario.variants:
+        for k, val in v.items():
+            if k in ("name", "description"):
+                continue
+            flat = [k] if not isinstance(val, dict) else [f"{k}.{kk}" for kk in val]
+            keys += [f for f in flat if f not in keys]
+    return keys
+
+
+def _variant_control(base: Scenario, key: str) -> Control | None:
+    """A control for a key a variant overrides (None: not a scalar the page can offer)."""
+    parts = key.split(".")
+    if parts[0] in ("run", "name", "description", "analysis") or key in ("graph.n",):
+        return None
+    if parts[0] == "messages" and len(parts) == 3:
+        ref, name = parts[1], parts[2]
+        names = [m.name for m in base.messages]
+        if ref.isdigit() and int(ref) < len(names):
+            ref = names[int(ref)]
+        if ref not in names or name not in MessageConfig.model_fields or name == "name":
+            return None
+        return _control(f"messages.{ref}.{name}", f"{ref}: {name.replace('_', ' ')}", MessageConfig, name)
+    cls = _SECTIONS.get(parts[0])
+    if cls is None or len(parts) != 2 or parts[1] not in cls.model_fields:
+        return None
+    if parts[0] == "crisis" and base.crisis is None:
+        return None
+    c = _control(key, f"{parts[0]}: {parts[1].replace('_', ' ')}", cls, parts[1])
+    return c if c.kind in ("choice", "bool", "int", "float") and _scalar_field(cls, parts[1]) else None
+
+
+def _scalar_field(cls: type, name: str) -> bool:
+    ann = _strip_none(cls.model_fields[name].annotation)
+    return typing.get_origin(ann) is not list and ann is not list
 
 
 def _get(scn: Scenario, key: str) -> Any:
