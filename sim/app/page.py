@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import reacton.ipywidgets as w
 import solara
 import solara.lab
 
@@ -101,6 +102,19 @@ def _try_load(fn: Any, *args: Any) -> None:
         load_error_r.set(_one_line(exc))
 
 
+def _reference(loaded: Loaded) -> dict:
+    """The loaded scenario's own values: setting names say what differs from them."""
+    return current_values(loaded)
+
+
+def _on_upload(value: Any) -> None:
+    """ipywidgets' FileUpload value (a tuple of dicts in ipywidgets 8, a dict in 7)."""
+    items = list(value.values()) if isinstance(value, dict) else list(value or ())
+    for item in items[:1]:
+        name = item.get("name") or item.get("metadata", {}).get("name", "upload.toml")
+        _try_load(load_upload, name, bytes(item["content"]))
+
+
 def _named_settings(loaded: Loaded, values: dict, pinned: list, delay_curve: bool) -> list:
     """What the run button runs: the kept settings, then the current one (paired)."""
     reps = values.get("run.replicates")
@@ -108,7 +122,7 @@ def _named_settings(loaded: Loaded, values: dict, pinned: list, delay_curve: boo
     names = [n for n, _ in named]
     cur = dict(values)
     if not any(s == cur for _, s in named):
-        named.append((setting_name(cur, names), cur))
+        named.append((setting_name(cur, names, _reference(loaded)), cur))
         names.append(named[-1][0])
     if delay_curve and loaded.base.crisis is not None:
         named += delay_curve_settings(cur, names)
@@ -140,10 +154,11 @@ def ScenarioPicker() -> None:
         solara.InputText("or a TOML file on this machine", value=path_r, classes=["bz-path"])
         solara.Button("Load", on_click=lambda: _try_load(load_choice, path_r.value), classes=["bz-load"])
     solara.FileDrop(
-        label="or drop / upload a scenario file (.toml)",
+        label="or drop a scenario file (.toml) here",
         on_file=lambda f: _try_load(load_upload, f["name"], f["data"]),
         lazy=False,
     )
+    w.FileUpload(accept=".toml", multiple=False, description="or upload one", on_value=_on_upload)
     if load_error_r.value:
         solara.Error(load_error_r.value, classes=["bz-load-error"])
     elif loaded is not None:
@@ -193,7 +208,8 @@ def Compare(loaded: Loaded) -> None:
         names = [n for n, _ in pinned_r.value]
         if any(s == values_r.value for _, s in pinned_r.value):
             return
-        pinned_r.set([*pinned_r.value, (setting_name(values_r.value, names), dict(values_r.value))])
+        name = setting_name(values_r.value, names, _reference(loaded))
+        pinned_r.set([*pinned_r.value, (name, dict(values_r.value))])
 
     _heading("Compare")
     solara.Button("Keep this setting for comparison", on_click=keep, outlined=True, classes=["bz-keep"])
@@ -308,6 +324,26 @@ def _diff_text(r: Any, m: str, is_baseline: bool) -> tuple[Any, str]:
     return d, f"{sign}{_fmt(d)} [{_fmt(r[f'{m}_diff_low'])}, {_fmt(r[f'{m}_diff_high'])}]{star}"
 
 
+def _table_metrics(out: Outcome, n_key: int = 6, n_moved: int = 4) -> list[str]:
+    """The key metrics, then those that moved most between the settings."""
+    key = list(out.summary.get("key_metrics", []))[:n_key]
+    desc = out.summary.get("describe", {})
+    base = desc.get(out.runset.baseline, {})
+    moved = []
+    for m in out.summary.get("metrics", []):
+        if m in key or m in ("seed", "n_accounts", "n_people", "n_edges"):
+            continue
+        b = base.get(m, {}).get("mean")
+        others = [desc.get(v, {}).get(m, {}).get("mean") for v in out.names if v != out.runset.baseline]
+        vals = [float(x) for x in others if x is not None and b is not None]
+        if not vals or b is None:
+            continue
+        change = max(abs(v - float(b)) for v in vals) / (abs(float(b)) + 1.0)
+        if change > 0:
+            moved.append((change, m))
+    return key + [m for _, m in sorted(moved, reverse=True)[:n_moved]]
+
+
 def outlook_html(out: Outcome) -> str:
     """The table of numbers behind the charts (with ``data-`` attributes for tests)."""
     from sim.report.outlook import negative_incidence
@@ -349,14 +385,14 @@ def outlook_html(out: Outcome) -> str:
     else:
         desc = out.summary.get("describe", {})
         diffs = out.summary.get("difference", {})
-        metrics = out.summary.get("key_metrics", [])[:6]
+        metrics = _table_metrics(out)
         head = ["setting"] + [m.replace("_", " ") for m in metrics]
         for s in out.names:
             cells = [f"<td><b>{html.escape(s)}</b></td>"]
             for m in metrics:
                 mean = desc.get(s, {}).get(m, {}).get("mean")
                 d = diffs.get(s, {}).get(m, {}).get("mean")
-                txt = _fmt(mean) + (f" (Δ {float(d):+.3g})" if d is not None else "")
+                txt = _fmt(mean) + (f" (Δ {'+' if float(d) > 0 else ''}{_fmt(d)})" if d is not None else "")
                 cells.append(_cell(s, f"{m}_mean", mean, txt))
             rows.append("<tr>" + "".join(cells) + "</tr>")
     th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
@@ -392,7 +428,7 @@ def Results() -> None:
             f"replicates</b> ({len(rs.runs)} runs in {rs.wall_time_s:.1f} s on {rs.workers} worker"
             f"{'s' if rs.workers != 1 else ''}, seed {rs.scenario.run.seed}). "
             f"Δ: paired difference to <b>{html.escape(rs.baseline)}</b> with its 95 % interval (* p &lt; 0.05). "
-            "A complaint <i>spreads</i> when 10 or more accounts shared it."
+            + ("A complaint <i>spreads</i> when 10 or more accounts shared it." if out.outlook is not None else "")
         ),
     )
     solara.Text(f"result of run {out.serial}", classes=["bz-serial"], style={"font-size": "0.75em", "color": "#888"})

@@ -320,8 +320,15 @@ def setting_scenario(loaded: Loaded, setting: Mapping[str, Any]) -> Scenario:
     return build_scenario(raw)
 
 
-def setting_name(setting: Mapping[str, Any], taken: Sequence[str] = ()) -> str:
-    """A short readable name: ``"apologize 2h"``, ``"deny 8h, kol"``... unique in ``taken``."""
+def setting_name(
+    setting: Mapping[str, Any], taken: Sequence[str] = (), reference: Mapping[str, Any] | None = None
+) -> str:
+    """A short readable name, unique in ``taken``.
+
+    ``"apologize 2h"``, ``"deny 8h, from kol"``... for a crisis; other keys that
+    differ from ``reference`` (the loaded scenario's values) are appended as
+    ``"bots 2000"``; ``"as loaded"`` when nothing differs.
+    """
     parts = []
     if "crisis.strategy" in setting:
         s = str(setting["crisis.strategy"])
@@ -334,7 +341,15 @@ def setting_name(setting: Mapping[str, Any], taken: Sequence[str] = ()) -> str:
             parts.append("unjustified")
         if setting.get("crisis.monitoring") not in (None, "active"):
             parts.append(f"{setting['crisis.monitoring']} monitoring")
-    name = ", ".join(parts) or "setting"
+    if reference is not None:
+        for key, value in setting.items():
+            if key in CRISIS_CONTROLS or key == "run.replicates" or reference.get(key) == value:
+                continue
+            leaf = key.rsplit(".", 1)[-1].replace("_", " ")
+            if key == "graph.n":
+                leaf = "accounts"
+            parts.append(f"{leaf} {value:g}" if isinstance(value, float) else f"{leaf} {value}")
+    name = ", ".join(parts) or "as loaded"
     out, k = name, 2
     while out in taken:
         out, k = f"{name} #{k}", k + 1
