@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import reacton.ipywidgets as w
+import reacton.ipywidgets as ipw
 import solara
 import solara.lab
 
@@ -158,7 +158,7 @@ def ScenarioPicker() -> None:
         on_file=lambda f: _try_load(load_upload, f["name"], f["data"]),
         lazy=False,
     )
-    w.FileUpload(accept=".toml", multiple=False, description="or upload one", on_value=_on_upload)
+    ipw.FileUpload(accept=".toml", multiple=False, description="or upload one", on_value=_on_upload)
     if load_error_r.value:
         solara.Error(load_error_r.value, classes=["bz-load-error"])
     elif loaded is not None:
@@ -321,7 +321,7 @@ def _diff_text(r: Any, m: str, is_baseline: bool) -> tuple[Any, str]:
     p = float(r.get(f"{m}_p", math.nan))
     star = " *" if math.isfinite(p) and p < 0.05 else ""
     sign = "+" if float(d) > 0 else ""
-    return d, f"{sign}{_fmt(d)} [{_fmt(r[f'{m}_diff_low'])}, {_fmt(r[f'{m}_diff_high'])}]{star}"
+    return d, f"{sign}{_fmt(d)}{star}<br><small>[{_fmt(r[f'{m}_diff_low'])}, {_fmt(r[f'{m}_diff_high'])}]</small>"
 
 
 def _table_metrics(out: Outcome, n_key: int = 6, n_moved: int = 4) -> list[str]:
@@ -368,14 +368,16 @@ def outlook_html(out: Outcome) -> str:
             cells = [
                 f"<td><b>{html.escape(s)}</b></td>",
                 _cell(s, "p_spread", r["p_spread"],
-                      f"{100 * r['p_spread']:.0f} % [{100 * r['p_spread_low']:.0f}, {100 * r['p_spread_high']:.0f}]"),
+                      f"{100 * r['p_spread']:.0f} %<br><small>[{100 * r['p_spread_low']:.0f}, "
+                      f"{100 * r['p_spread_high']:.0f}]</small>"),
                 _cell(s, "reach_if_spread", r["reach_if_spread"], _fmt(r["reach_if_spread"])),
                 _cell(s, "negative_reach_mean", r["negative_reach_mean"],
-                      f"{_fmt(r['negative_reach_mean'])} [{_fmt(r['negative_reach_ci_low'])}, "
-                      f"{_fmt(r['negative_reach_ci_high'])}]"),
+                      f"{_fmt(r['negative_reach_mean'])}<br><small>[{_fmt(r['negative_reach_ci_low'])}, "
+                      f"{_fmt(r['negative_reach_ci_high'])}]</small>"),
                 _cell(s, "negative_reach_diff", *diff("negative_reach")),
                 _cell(s, "negative_shares_mean", r["negative_shares_mean"], _fmt(r["negative_shares_mean"])),
-                _cell(s, "peak_mean_per_h", peak, f"{_fmt(peak)}" + (f" at {peak_h} h" if peak_h is not None else "")),
+                _cell(s, "peak_mean_per_h", peak,
+                      f"{_fmt(peak)}" + (f"<br><small>at {peak_h} h</small>" if peak_h is not None else "")),
                 _cell(s, "customers_lost_mean", r.get("customers_lost_mean"), _fmt(r.get("customers_lost_mean"))),
                 _cell(s, "customers_lost_diff", *diff("customers_lost")),
                 _cell(s, "cost_mean", r.get("cost_mean"), _fmt(r.get("cost_mean"))),
@@ -399,6 +401,7 @@ def outlook_html(out: Outcome) -> str:
     style = (
         "<style>.bz-table{border-collapse:collapse;font-size:0.85em}"
         ".bz-table td,.bz-table th{border:1px solid #ddd;padding:4px 6px;text-align:right}"
+        ".bz-table td{white-space:nowrap}.bz-table small{color:#777}"
         ".bz-table th{background:#f3f3f3}.bz-table td:first-child{text-align:left}</style>"
     )
     return style + f'<table class="bz-table" id="bz-outlook"><tr>{th}</tr>{"".join(rows)}</table>'
