@@ -255,7 +255,7 @@ def test_workbench_in_chromium(app):
         _fill(page, "bz-run-replicates", "3000")
         page.locator(".bz-run").click()
         page.locator(".bz-run", has_text="Cancel").wait_for(timeout=10_000)
-        page.locator(".bz-progress").wait_for(timeout=10_000)
+        page.locator(".bz-progress", has_text=" of 6000 runs").wait_for(timeout=20_000)
         page.screenshot(path=str(ARTIFACTS / "app-3-running.png"), full_page=True)
         page.locator(".bz-run").click()
         page.locator(".bz-cancelled").wait_for(timeout=15_000)

@@ -424,6 +424,8 @@ def Results() -> None:
         solara.Info("Choose the settings on the left and press Run.")
         return
     rs = out.runset
+    if run_job.pending:
+        solara.Text("(the previous result, while the new run goes on)", style={"color": "#b26a00"})
     solara.HTML(
         tag="p",
         unsafe_innerHTML=(
