@@ -205,3 +205,23 @@ def test_tree_layout_depth_first():
     parent = np.array([-1, 0, 0, 1, -1])
     t = np.array([0.0, 1.0, 2.0, 3.0, 5.0])
     assert tree_layout(parent, t).tolist() == [0, 1, 3, 2, 4]
+
+
+def test_the_model_never_imports_the_app():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim, sim.api, sim.runner, sim.cli, sim.report.writer\n"
+        "sim.simulate({'graph': {'kind': 'erdos_renyi', 'n': 50, 'mean_degree': 3}, 'run': {'horizon_h': 4}})\n"
+        "bad = [m for m in sys.modules if m.startswith(('sim.app', 'solara'))]\n"
+        "assert not bad, bad\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+
+
+def test_app_command_rejects_a_bad_scenario_in_one_line(capsys):
+    assert main(["app", "no_such_scenario_here", "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("buzzsim: error: ") and "\n" not in err
