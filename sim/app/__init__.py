@@ -46,7 +46,7 @@ def serve(scenario: str | None = None, *, host: str = "127.0.0.1", port: int = 8
     env = dict(os.environ)
     env["BUZZSIM_APP_SCENARIO"] = os.path.abspath(spec) if os.path.exists(spec) else spec
     cmd = [sys.executable, "-m", "solara", "run", "sim.app.page", "--host", host, "--port", str(port),
-           "--production", "--no-open", "--log-level", "warning"]  # fmt: skip
+           "--production", "--no-open", "--no-check-version", "--log-level", "warning"]  # fmt: skip
     if echo:
         print(f"buzzsim workbench: http://{host}:{port}/  (scenario {spec}; Ctrl-C stops it)", flush=True)
     try:
