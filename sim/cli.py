@@ -265,9 +265,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_app(sub: Any) -> None:
+    """``buzzsim app``: the strategist's workbench page on 127.0.0.1."""
+    p = sub.add_parser(
+        "app",
+        help="the strategist's workbench: a local web page (needs buzzsim[app])",
+        description="Serve the workbench page (Solara) on this machine: pick a scenario, "
+        "change the response and tactics, run, compare, save as a scenario file.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?", default="crisis_response",
+                   help="scenario shown first (default: crisis_response)")
+    p.add_argument("--port", type=_int_at_least(0, "a port number"), default=8765,
+                   help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.set_defaults(func=cmd_app)  # fmt: skip
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from sim.app import serve
+
+    return serve(args.scenario, host=args.host, port=args.port)
+
+
 #: Functions that add a subcommand's parser; append to add a subcommand.
 SUBCOMMANDS: list[Callable[[Any], None]] = [
-    add_run, add_compare, add_sweep_parser, add_list, add_show, add_validate, add_bench,
+    add_run, add_compare, add_sweep_parser, add_list, add_show, add_validate, add_bench, add_app,
 ]
 
 

@@ -392,7 +392,7 @@ def _draw(claim: Claim, runset: Any, stats: dict[str, Any], path: Path) -> Path:
     if claim.figure == "lifecycle":
         return fig.compare_figure(
             runset.series, path, metric="new_shares", message=claim.figure_message,
-            title=f"{title} — new shares per hour by topic kind (median, 5–95 % band)",
+            title=f"{title} — new shares per hour by topic kind (mean, 5–95 % band)",
         )
     if claim.figure == "delay":
         runs = runset.runs

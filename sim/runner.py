@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -37,7 +37,11 @@ from sim.scenario.load import find_scenario, load_scenario, read_scenario_file, 
 from sim.scenario.schema import Scenario
 from sim.scenario.variants import Variant, select_variants, with_overrides
 
-__all__ = ["RunPlan", "RunSet", "default_workers", "plan_runs", "run_variants"]
+__all__ = ["RunCancelled", "RunPlan", "RunSet", "default_workers", "plan_runs", "run_variants"]
+
+class RunCancelled(BuzzsimError):
+    """The caller's ``cancel`` event was set: the runs stopped and nothing was returned."""
+
 
 #: Columns that identify a run; every other column of ``RunSet.runs`` is a metric.
 ID_COLUMNS = ("variant", "replicate", "seed")
@@ -212,6 +216,8 @@ def run_variants(
     workers: int | None = None,
     progress: bool = True,
     baseline: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> RunSet:
     """Run variants × replicates of a scenario.
 
@@ -238,6 +244,13 @@ def run_variants(
     baseline : str, optional
         Variant to compare with (default: the first one run, which for
         ``variants=True`` is the baseline; see :mod:`sim.scenario.variants`).
+    on_progress : callable, optional
+        Called as ``on_progress(done, total)`` after each finished run (and once
+        with ``done = 0`` before the first), from the calling thread.
+    cancel : threading.Event, optional
+        When set (e.g. from another thread), queued runs are dropped, the worker
+        processes are terminated and :class:`RunCancelled` is raised. A serial run
+        stops between runs.
 
     Returns
     -------
@@ -247,6 +260,8 @@ def run_variants(
     ------
     BuzzsimError
         Bad scenario or arguments (one line), or a run that failed on bad input.
+    RunCancelled
+        ``cancel`` was set before the runs finished.
     """
     if isinstance(scenario, RunPlan):
         plan = scenario
@@ -267,9 +282,14 @@ def run_variants(
 
     t0 = time.perf_counter()
     bar = _progress_bar(len(tasks), plan.scenario.name, progress)
+    if on_progress is not None or cancel is not None:
+        bar = _Watched(bar, len(tasks), on_progress, cancel)
     try:
         if n_workers == 1:
-            results = [_done(bar, _simulate_task(t)) for t in tasks]
+            results = []
+            for t in tasks:
+                _check(bar)
+                results.append(_done(bar, _simulate_task(t)))
         else:
             results = _run_pool(tasks, n_workers, bar)
     finally:
@@ -385,6 +405,33 @@ class _NoBar:
     def close(self) -> None:
         pass
 
+    def check(self) -> None:
+        pass
+
+
+class _Watched:
+    """A progress bar that also reports to a callback and honours a cancel event."""
+
+    def __init__(self, bar: Any, total: int, callback: Any, cancel: threading.Event | None) -> None:
+        self.bar, self.total, self.callback, self.cancel = bar, total, callback, cancel
+        self.done = 0
+        self.check()
+        if callback is not None:
+            callback(0, total)
+
+    def check(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise RunCancelled(f"cancelled after {self.done} of {self.total} runs")
+
+    def update(self, n: int = 1) -> None:
+        self.bar.update(n)
+        self.done += n
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+    def close(self) -> None:
+        self.bar.close()
+
 
 def _progress_bar(total: int, name: str, enabled: bool) -> Any:
     if not enabled or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
@@ -394,6 +441,13 @@ def _progress_bar(total: int, name: str, enabled: bool) -> Any:
     return tqdm(
         total=total, desc=name, unit="run", file=sys.stderr, leave=False, dynamic_ncols=True
     )
+
+
+def _check(bar: Any) -> None:
+    """Raise :class:`RunCancelled` if the bar watches a cancel event that is set."""
+    check = getattr(bar, "check", None)
+    if check is not None:
+        check()
 
 
 def _done(bar: Any, result: Any) -> Any:
@@ -506,7 +560,8 @@ def _run_pool(tasks: list[tuple], n_workers: int, bar: Any) -> list[tuple]:
             )
             pending: set[Future] = {pool.submit(_simulate_task, t) for t in tasks}
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            _check(bar)
             for fut in done:
                 results.append(fut.result())
                 bar.update(1)

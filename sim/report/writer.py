@@ -395,6 +395,7 @@ def _draw_figures(
                     p,
                     metric="new_shares",
                     message=message,
+                    baseline=runset.baseline,
                     title=f"{name}: new shares per hour of {message!r} by variant",
                 ),
             )
@@ -425,6 +426,8 @@ def _draw_figures(
                             responding, p, x="approval_delay_h", y="negative_reach", by="strategy",
                             reference_x=8.0,
                             title=f"{name}: negative reach vs response delay{note}",
+                            reference_y=float(silent.mean()) if len(silent) else None,
+                            reference_y_label="silence (no response), mean",
                         ),
                     )
                 )
