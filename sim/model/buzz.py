@@ -7,6 +7,7 @@ import numpy as np
 
 from sim import rng as rng_mod
 from sim.engine.base import Engine, EngineInputs, ReadingParams, RuleParams
+from sim.engine.rule import credibility_by_role
 from sim.errors import ScenarioError
 from sim.graph import FollowerGraph, build_graph, from_networkx
 from sim.model.agents import KOL, Brand
@@ -93,9 +94,7 @@ class BuzzModel(mesa.Model):
 
         d = sc.dynamics
         rules = RuleParams(
-            cred_role=np.array(
-                [d.credibility_peer, d.credibility_kol, d.credibility_brand, 0.0, d.credibility_media]
-            ),
+            cred_role=credibility_by_role(d.credibility_peer, d.credibility_kol, d.credibility_brand, d.credibility_media),
             sponsored_discount=d.sponsored_discount,
             mood_strength=d.mood_strength,
             reinforcement=d.reinforcement,
