@@ -83,6 +83,7 @@ class FastEngine(Engine):
         self.b_state = R.State(self.sentiment, self.status, self.exposures, self.modifier, self.unfollowed, self._totals)
         self.b_msgs = R.messages_bundle(msg)
         self.b_rule = R.rule_bundle(inputs.rules)
+        self.b_cred = np.ascontiguousarray(inputs.rules.cred_role, dtype=np.float64)
         self.b_clock = (inputs.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, float(rd.latency_h))
         c = self.counters
         self.b_tally = R.Tally(c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, c.new_unfollows,
@@ -205,8 +206,8 @@ class FastEngine(Engine):
             code = K.process_step(
                 loop, t, self.inputs.dt_h, self.inputs.key, n_due, tuple(sc[K.SC_DUE]), tuple(sc[K.SC_STEP]),
                 tuple(sc[K.SC_HEAP]), tuple(sc[K.SC_POSTS]), self.queue, self.buckets, self.qstate,
-                self.b_graph, self.b_people, self.rho_same, self.b_state, self.b_msgs, self.b_rule, self.b_clock,
-                self.b_tally, lg.enabled, (lg.msg, lg.acc, lg.src, lg.time, lg.n),
+                self.b_graph, self.b_people, self.rho_same, self.b_state, self.b_msgs, self.b_rule, self.b_cred,
+                self.b_clock, self.b_tally, lg.enabled, (lg.msg, lg.acc, lg.src, lg.time, lg.n),
             )
             if code == K.DONE:
                 return
@@ -237,7 +238,7 @@ class FastEngine(Engine):
             k, n_s = S.read_posts(
                 k, self._n_posts, n_s, t, inp.dt_h, inp.key, (p_acc, p_msg, p_time), (s_acc, s_msg, s_time, s_src),
                 self.b_graph, self.b_people, self.rho_same == np.inf, uniform, self.b_state, self.b_msgs,
-                self.b_rule, self.b_clock, self.b_tally,
+                self.b_rule, self.b_cred, self.b_clock, self.b_tally,
             )
             if k == self._n_posts:
                 break

@@ -324,7 +324,7 @@ def _heap_pop(h_time, h_seq, size):
 
 @nb.njit(cache=True)
 def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, buckets, qstate,
-                 graph, people, rho_same, state, msgs, rule, clock, tally, record, log):
+                 graph, people, rho_same, state, msgs, rule, cred_role, clock, tally, record, log):
     """The work of step ``t`` from the state ``loop``: fan out the pending posts, then
     the next reading in time order, until none is left (returns DONE) or the storage
     is too small for the next move (returns NEED_POSTS, NEED_ROOM or NEED_LOG with the
@@ -339,7 +339,8 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
 
     The rule's inputs come in the bundles of :mod:`sim.engine.rule`: ``graph =
     (indptr, indices)``, ``people``, ``state``, ``msgs``, ``rule``, ``clock = (gtable,
-    phase_h, age_h, latency)`` (the reading table), ``tally`` (counters);
+    phase_h, age_h, latency)`` (the reading table), ``tally`` (counters), and
+    ``cred_role`` (``RuleParams.cred_role``, credibility by role);
     ``rho_same`` is the session rate of every account when they share one (NaN
     otherwise). When ``record`` is true every share is appended to the share log
     ``log = (msg, acc, src, time, n)`` (see sim.engine.sharelog).
@@ -361,8 +362,7 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
         msgs.nov_start, msgs.visibility, msgs.valence, msgs.relevance_weight, msgs.impact, msgs.sponsored)
     effect_target, effect_mult, effect_shared_weight = msgs.effect_target, msgs.effect_mult, msgs.effect_shared_weight
     reply_of, reply_p, reply_src, annoy_rate = msgs.reply_of, msgs.reply_p, msgs.reply_src, msgs.annoy_rate
-    cred_role, sponsored_discount, mood_strength = rule.cred_role, rule.sponsored_discount, rule.mood_strength
-    reinf_gamma, reinf_ref, band, lost_threshold = rule.reinforcement, rule.reinforcement_ref, rule.nsi_band, rule.lost_threshold
+    sponsored_discount, band, lost_threshold = rule.sponsored_discount, rule.nsi_band, rule.lost_threshold
     brand_node, annoy_growth, annoy_sentiment = rule.brand_node, rule.annoy_growth, rule.annoy_sentiment
     new_shares, new_aware, new_target, new_kol_shares = tally.new_shares, tally.new_aware, tally.new_target, tally.new_kol_shares
     new_unfollows, new_annoyed, exposures_count, reads_count = (
@@ -518,8 +518,8 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                                alpha[m])
         if lam <= 0.0:
             continue
-        lam = R.share_hazard(lam, relevance_weight[m], valence[m], mood_strength, reinf_gamma, reinf_ref, interest[v],
-                             sentiment[v], n_exp, cred, propensity[v], modifier[m, v])
+        lam = R.share_hazard(lam, rule, relevance_weight[m], valence[m], interest[v], sentiment[v], n_exp, cred,
+                             propensity[v], modifier[m, v])
         u = hash_uniform(key, STREAM_SHARE, step_of_time(tr, dt), m, v, src)
         if u < R.share_probability(lam):
             status[m, v] = SHARED

@@ -16,16 +16,19 @@ as plain structs; attribute access costs nothing):
   per message, hazard modifiers, unfollows, running totals);
 * :class:`Messages` — the message table's arrays (:data:`MESSAGE_FIELDS` of
   :class:`sim.model.messages.MessageTable`);
-* :class:`Rule` — the scalar parameters: every field of
+* :class:`Rule` — the scalar parameters: every scalar field of
   :class:`sim.engine.base.RuleParams`, built from it automatically, so a parameter is
-  declared once (there) and reaches the kernels and the reference engine alike;
+  declared once (there) and reaches the kernels (``rule.<name>`` in
+  :func:`share_hazard`) and the reference engine alike;
 * :class:`Tally` — the counters the rule adds to.
 
-**Adding a factor to the share hazard** means editing :func:`share_hazard` (both fast
-paths call it; a new argument is passed at its two call sites), ``Account.read`` in
-the reference engine, and the parameter table (a field of ``RuleParams`` and its
-scenario key). If the new factor depends on the reader, say so in
-:func:`reader_independent` too (it is next to the hazard).
+**Adding a factor to the share hazard** whose parameter is a rule scalar means
+editing :func:`share_hazard` (both fast paths call it; it reads ``rule.<name>``),
+``Account.read`` in the reference engine, and the parameter table (a field of
+``RuleParams`` declared with its ``[dynamics]`` key, and that key in the scenario
+schema and docs). If the factor depends on the reader, say so in
+:func:`reader_independent` too (it is next to the hazard). A factor that needs a new
+per-account or per-message array must also be loaded at the two call sites.
 """
 
 from __future__ import annotations
@@ -93,26 +96,22 @@ Tally = namedtuple(
 )
 
 
-def _rule_type():
+def _scalar_fields() -> list:
     from sim.engine.base import RuleParams
 
-    return namedtuple("Rule", [f.name for f in fields(RuleParams)])
+    return [f for f in fields(RuleParams) if f.name != "cred_role"]
 
 
-#: every field of :class:`sim.engine.base.RuleParams`, as a numba-friendly tuple
-Rule = _rule_type()
+#: every scalar field of :class:`sim.engine.base.RuleParams`, as a numba-friendly tuple
+#: of scalars (a tuple holding no array costs nothing to pass, even in the loops);
+#: ``cred_role``, the one array, is passed to the kernels on its own
+Rule = namedtuple("Rule", [f.name for f in _scalar_fields()])
 
 
 def rule_bundle(params) -> tuple:
-    """:class:`Rule` from a :class:`~sim.engine.base.RuleParams` (floats as float64)."""
-    vals = []
-    for f in fields(params):
-        v = getattr(params, f.name)
-        if isinstance(v, np.ndarray):
-            vals.append(np.ascontiguousarray(v, dtype=np.float64))
-        else:
-            vals.append(int(v) if f.type in ("int", int) else float(v))
-    return Rule(*vals)
+    """:class:`Rule` from a :class:`~sim.engine.base.RuleParams` (ints as int, the rest float)."""
+    return Rule(*(int(getattr(params, f.name)) if f.type in ("int", int) else float(getattr(params, f.name))
+                  for f in _scalar_fields()))
 
 
 def messages_bundle(table) -> tuple:
@@ -237,29 +236,29 @@ def weighted_hazard(lam, cred, propensity, modifier):
 
 
 @nb.njit(inline="always", cache=True)
-def share_hazard(lam, relevance_weight, valence, mood_strength, reinforcement, reinforcement_ref,
-                 interest, sentiment, n_exp, cred, propensity, modifier):
+def share_hazard(lam, rule, relevance_weight, valence, interest, sentiment, n_exp, cred, propensity, modifier):
     """The share hazard of a reading, from the message's factor ``lam``
     (:func:`message_hazard`): × relevance ``(1 - w) + w × interest`` (brand content) ×
     mood ``exp(strength × valence × sentiment)`` × social reinforcement
     ``(n_exp / ref)^gamma`` × credibility × propensity × modifier (docs/model.md,
-    "Sharing"). Arguments are the message's (``relevance_weight``, ``valence``), the
-    rule's (``RuleParams``) and the reader's values at this reading."""
+    "Sharing"). Arguments: the :class:`Rule` bundle, the message's values
+    (``relevance_weight``, ``valence``) and the reader's at this reading."""
     if relevance_weight > 0.0:
         lam *= (1.0 - relevance_weight) + relevance_weight * interest
-    if valence != 0 and mood_strength > 0.0:
-        lam *= math.exp(mood_strength * valence * sentiment)
-    if reinforcement > 0.0:
-        lam *= (n_exp / reinforcement_ref) ** reinforcement
+    if valence != 0 and rule.mood_strength > 0.0:
+        lam *= math.exp(rule.mood_strength * valence * sentiment)
+    if rule.reinforcement > 0.0:
+        lam *= (n_exp / rule.reinforcement_ref) ** rule.reinforcement
     return weighted_hazard(lam, cred, propensity, modifier)
 
 
 @nb.njit(inline="always", cache=True)
-def reader_independent(relevance_weight, valence, mood_strength, reinforcement):
+def reader_independent(rule, relevance_weight, valence):
     """Whether :func:`share_hazard` depends on the reader only through propensity ×
     modifier (then :func:`weighted_hazard` of the message factor gives it). Keep in
     step with :func:`share_hazard`."""
-    return relevance_weight <= 0.0 and not (valence != 0 and mood_strength > 0.0) and not reinforcement > 0.0
+    return relevance_weight <= 0.0 and not (valence != 0 and rule.mood_strength > 0.0) \
+        and not rule.reinforcement > 0.0
 
 
 @nb.njit(inline="always", cache=True)

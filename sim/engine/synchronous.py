@@ -77,7 +77,7 @@ def message_conditions_hold(msg) -> bool:
 
 @nb.njit(cache=True)
 def read_posts(k, n_posts, n_s, t, dt, key, posts, shares, graph, people, all_online, uniform_propensity,
-               state, msgs, rule, clock, tally):
+               state, msgs, rule, cred_role, clock, tally):
     """Step ``t``: the readings of the posts ``posts = (acc, msg, time)[k:n_posts]``
     (made in step ``t - 1``), post by post, follower by follower; shares are appended
     to ``shares = (acc, msg, time, src)`` from ``n_s`` (``src``: the account whose post
@@ -102,8 +102,7 @@ def read_posts(k, n_posts, n_s, t, dt, key, posts, shares, graph, people, all_on
     static_hazard, nov_code, half_life, tau, alpha, start_h, nov_start = (
         msgs.static_hazard, msgs.nov_code, msgs.half_life, msgs.tau, msgs.alpha, msgs.start_h, msgs.nov_start)
     sponsored, relevance_weight, valence = msgs.sponsored, msgs.relevance_weight, msgs.valence
-    cred_role, sponsored_discount, mood_strength = rule.cred_role, rule.sponsored_discount, rule.mood_strength
-    reinf_gamma, reinf_ref = rule.reinforcement, rule.reinforcement_ref
+    sponsored_discount = rule.sponsored_discount
     new_shares, new_aware, new_target, new_kol_shares = tally.new_shares, tally.new_aware, tally.new_target, tally.new_kol_shares
     reads_count = tally.reads
     cap = s_acc.shape[0]
@@ -132,7 +131,7 @@ def read_posts(k, n_posts, n_s, t, dt, key, posts, shares, graph, people, all_on
         cred = R.source_credibility(cred_role[role[v]], sponsored[m] and status[m, v] == ORIGIN, sponsored_discount)
         base = R.message_hazard(static_hazard[m], start_h[m], nov_code[m], tr - nov_start[m], half_life[m], tau[m],
                                 alpha[m])
-        same_for_all = uniform and R.reader_independent(relevance_weight[m], valence[m], mood_strength, reinf_gamma)
+        same_for_all = uniform and R.reader_independent(rule, relevance_weight[m], valence[m])
         p_post = 0.0  # share probability (hash draws are > 0, so 0 never shares)
         if base > 0.0 and same_for_all:
             p_post = R.share_probability(R.weighted_hazard(base, cred, uniform_propensity, 1.0))
@@ -160,8 +159,8 @@ def read_posts(k, n_posts, n_s, t, dt, key, posts, shares, graph, people, all_on
                 n_target += is_target[w]
             if not same_for_all and base > 0.0:
                 p_post = R.share_probability(R.share_hazard(
-                    base, relevance_weight[m], valence[m], mood_strength, reinf_gamma, reinf_ref, interest[w],
-                    sentiment[w], n_exp, cred, propensity[w], modifier[m, w]))
+                    base, rule, relevance_weight[m], valence[m], interest[w], sentiment[w], n_exp, cred,
+                    propensity[w], modifier[m, w]))
             if hash_finish(prefix, w, v) < p_post:
                 status[m, w] = SHARED
                 n_kol += role[w] == KOL
