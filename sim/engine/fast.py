@@ -228,7 +228,7 @@ class FastEngine(Engine):
         step's (see sim.engine.synchronous)."""
         if self._n_posts == 0 and inj_acc.size == 0:
             return  # nothing to read and nothing posted
-        inp, c, msg, r = self.inputs, self.counters, self.inputs.messages, self.inputs.rules
+        inp, msg = self.inputs, self.inputs.messages
         indptr = self.graph.indptr
         (p_acc, p_msg, p_time), (s_acc, s_msg, s_time, s_src) = self._posts, self._shares
         # the propensity of every account when all share one and no modifier was set (NaN otherwise)
