@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ def simulate(
     Returns
     -------
     Result
-        ``.series`` (hourly, per message), ``.summary`` (flat metrics), ``.phases``.
+        ``.series`` (hourly, per message), ``.summary`` (flat metrics), ``.phases``,
+        ``.cascades`` (one row per share: the cascade trees), ``.timings`` (wall
+        seconds: ``build_s``, ``run_s``, ``collect_s``).
 
     Examples
     --------
@@ -60,6 +63,11 @@ def simulate(
     """
     from sim.model.outputs import collect_result
 
+    t0 = time.perf_counter()
     model = build_model(config, seed, engine)
+    t1 = time.perf_counter()
     model.run()
-    return collect_result(model)
+    t2 = time.perf_counter()
+    result = collect_result(model)
+    result.timings = {"build_s": t1 - t0, "run_s": t2 - t1, "collect_s": time.perf_counter() - t2}
+    return result

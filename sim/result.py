@@ -42,6 +42,14 @@ class Result:
         The resolved scenario that produced this run.
     seed : int
         The run's seed: ``simulate(scenario, seed=seed)`` reproduces it exactly.
+    cascades : pandas.DataFrame
+        One row per share, origins included (the cascade trees): ``message``,
+        ``account``, ``parent`` (the account whose post was read, -1 for an origin
+        post), ``t_min`` (minutes since the start), ``generation`` (0 for origins);
+        see :mod:`sim.analysis.trees`. Empty when ``run.record_cascades`` is false.
+    timings : dict
+        Wall seconds: ``build_s`` (building the model: graph, population, engine),
+        ``run_s`` (running the steps), ``collect_s`` (building this result).
     """
 
     series: pd.DataFrame
@@ -50,3 +58,11 @@ class Result:
     scenario: Scenario
     seed: int
     extra: dict[str, Any] = field(default_factory=dict)
+    cascades: pd.DataFrame = field(default_factory=lambda: _empty_cascades())
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _empty_cascades() -> pd.DataFrame:
+    from sim.analysis.trees import empty_cascades
+
+    return empty_cascades()

@@ -66,6 +66,10 @@ class RunSet:
     phases : pandas.DataFrame
         Lifecycle phases per message of every run, ``variant`` and ``replicate``
         prepended.
+    cascades : pandas.DataFrame
+        The cascade trees of every run (:attr:`sim.result.Result.cascades`),
+        ``variant`` and ``replicate`` prepended (empty when ``run.record_cascades``
+        is false).
     engine : str
         The engine used (``"mixed"`` if variants chose different engines).
     workers : int
@@ -91,6 +95,7 @@ class RunSet:
     scenario_text: str = ""
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    cascades: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def metrics(self) -> list[str]:
@@ -272,7 +277,7 @@ def run_variants(
     wall = time.perf_counter() - t0
 
     results.sort(key=lambda x: (x[0], x[1]))
-    runs, series, phases = _tables(results, plan.variants, plan.seeds)
+    runs, series, phases, cascades = _tables(results, plan.variants, plan.seeds)
     return RunSet(
         scenario=plan.scenario,
         variants=plan.variants,
@@ -286,6 +291,7 @@ def run_variants(
         wall_time_s=wall,
         scenario_text=plan.scenario_text,
         source=plan.source,
+        cascades=cascades,
     )
 
 
@@ -321,8 +327,9 @@ def _scalar(v: Any) -> Any:
 _SKIP = object()
 
 
-def _simulate_task(task: tuple) -> tuple[int, int, dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """One run: (variant index, replicate, scenario, seed, engine) -> tables."""
+def _simulate_task(task: tuple) -> tuple[int, int, dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One run: (variant index, replicate, scenario, seed, engine) -> (variant index,
+    replicate, summary scalars, series, phases, cascades)."""
     from sim.api import simulate
 
     vi, rep, scenario, seed, engine = task
@@ -333,26 +340,35 @@ def _simulate_task(task: tuple) -> tuple[int, int, dict[str, Any], pd.DataFrame,
         if s is not _SKIP:
             summary[str(k)] = s
     phases = res.phases if isinstance(res.phases, pd.DataFrame) else pd.DataFrame(res.phases)
-    return vi, rep, summary, res.series, phases
+    return vi, rep, summary, res.series, phases, res.cascades
 
 
 def _tables(
     results: list[tuple], variants: list[Variant], seeds: list[int]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     rows = []
     series_parts = []
     phase_parts = []
-    for vi, rep, summary, series, phases in results:
+    cascade_parts = []
+    for vi, rep, summary, series, phases, cascades in results:
         name = variants[vi].name
         rows.append({"variant": name, "replicate": rep, "seed": seeds[rep], **summary})
         series_parts.append(_prepend(series, name, rep))
         phase_parts.append(_prepend(phases, name, rep))
+        if len(cascades):
+            cascade_parts.append(_prepend(cascades, name, rep))
     runs = pd.DataFrame(rows)
     runs["replicate"] = runs["replicate"].astype("int64")
     runs["seed"] = runs["seed"].astype("int64")
     series = pd.concat(series_parts, ignore_index=True) if series_parts else pd.DataFrame()
     phases = pd.concat(phase_parts, ignore_index=True) if phase_parts else pd.DataFrame()
-    return runs, series, phases
+    if cascade_parts:
+        cascades = pd.concat(cascade_parts, ignore_index=True)
+    else:
+        from sim.analysis.trees import empty_cascades
+
+        cascades = _prepend(empty_cascades(), "", 0)
+    return runs, series, phases, cascades
 
 
 def _prepend(df: pd.DataFrame, variant: str, rep: int) -> pd.DataFrame:

@@ -71,8 +71,11 @@ def test_compare_end_to_end(tiny, tmp_path, capsys):
     files = {p.name for p in out_dir.iterdir()}
     assert {
         "runs.parquet", "runs.csv", "series.parquet", "series.csv", "summary.json",
-        "summary.md", "manifest.json", "compare.png", "metrics.png",
+        "summary.md", "manifest.json", "compare.png", "metrics.png", "cascades.parquet",
     } <= files  # fmt: skip
+    casc = pd.read_parquet(out_dir / "cascades.parquet")
+    assert list(casc.columns) == ["variant", "replicate", "message", "account", "parent", "t_min", "generation"]
+    assert len(casc) > 0 and (casc["parent"] == -1).any()
     runs = pd.read_csv(out_dir / "runs.csv")
     assert list(runs.columns[:3]) == ["variant", "replicate", "seed"]
     assert {"reach", "shares", "t_peak_h"} <= set(runs.columns)

@@ -66,6 +66,8 @@ class EngineInputs:
     n_steps: int
     dt_h: float
     seed: int
+    #: record every share for the cascade trees (``run.record_cascades``)
+    record_cascades: bool = True
 
 
 @dataclass

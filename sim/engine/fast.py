@@ -7,6 +7,7 @@ import numpy as np
 from sim.engine import kernels as K
 from sim.engine import synchronous as S
 from sim.engine.base import Counters, EngineInputs, initial_totals
+from sim.engine.sharelog import ShareLog
 
 __all__ = ["FastEngine"]
 
@@ -60,7 +61,10 @@ class FastEngine:
         # the synchronous path's posts of the last step (account, message, time) and the step's shares
         self._posts = (np.empty(64, np.int32), np.empty(64, np.int32), np.empty(64, np.float64))
         self._n_posts = 0
-        self._shares = (np.empty(64, np.int32), np.empty(64, np.int32), np.empty(64, np.float64))
+        self._shares = (np.empty(64, np.int32), np.empty(64, np.int32), np.empty(64, np.float64),
+                        np.empty(64, np.int32))
+        #: every share: message, account, source, time (the cascade trees)
+        self.log = ShareLog(inputs.record_cascades)
         #: whether ``modifier`` is still all ones (see synchronous.read_posts)
         self._modifier_ones = True
         self._propensity_one_value = n > 0 and bool((self.propensity == self.propensity[0]).all())
@@ -82,6 +86,7 @@ class FastEngine:
         )
         self._pending_acc.append(posted)
         self._pending_msg.append(np.full(posted.size, m, dtype=np.int32))
+        self.log.append(m, posted, -1, t * self.inputs.dt_h)
         return posted
 
     def repost(self, t: int, m: int, accounts: np.ndarray) -> None:
@@ -130,6 +135,11 @@ class FastEngine:
 
     def current_totals(self) -> np.ndarray:
         return self._totals.copy()
+
+    def trees(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every share so far: ``(message, account, source, time_h)``, source -1 for an
+        origin post (see sim.engine.sharelog; empty when recording is off)."""
+        return self.log.arrays()
 
     # -- one step ----------------------------------------------------------
     def step(self, t: int) -> None:
@@ -191,10 +201,13 @@ class FastEngine:
         while True:
             code = K.process_step(loop, t, self.inputs.dt_h, self.inputs.key, n_due, *sc[K.SC_DUE], *sc[K.SC_STEP],
                                   *sc[K.SC_HEAP], *sc[K.SC_POSTS], *self.queue, self.buckets, self.qstate,
-                                  *self._static)
+                                  *self._static, self.log.enabled, self.log.msg, self.log.acc, self.log.src,
+                                  self.log.time, self.log.n)
             if code == K.DONE:
                 return
-            if code == K.NEED_POSTS:
+            if code == K.NEED_LOG:
+                self.log.reserve(2 * self.log.size + 64)
+            elif code == K.NEED_POSTS:
                 n = int(loop[K.L_NPOSTS])
                 sc[K.SC_POSTS] = _grown(tuple(sc[K.SC_POSTS]), n + 1, n)
             else:
@@ -213,14 +226,14 @@ class FastEngine:
         if not S.message_conditions_hold(msg):
             raise RuntimeError("a message changed during the run so that the synchronous path no longer applies")
         indptr = self.graph.indptr
-        (p_acc, p_msg, p_time), (s_acc, s_msg, s_time) = self._posts, self._shares
+        (p_acc, p_msg, p_time), (s_acc, s_msg, s_time, s_src) = self._posts, self._shares
         # the propensity of every account when all share one and no modifier was set (NaN otherwise)
         uniform = float(self.propensity[0]) if self._propensity_one_value and self._modifier_ones else np.nan
         k, n_s = 0, 0
         while True:
             k, n_s = S.read_posts(
                 k, self._n_posts, n_s, t, inp.dt_h, inp.key, inp.reading.latency_h,
-                p_acc, p_msg, p_time, s_acc, s_msg, s_time,
+                p_acc, p_msg, p_time, s_acc, s_msg, s_time, s_src,
                 indptr, self.graph.indices, self.rho, self.rho_same == np.inf, self.role, self.is_target,
                 self.propensity, uniform, self.status, self.exposures, self.modifier,
                 msg.static_hazard, msg.nov_code, msg.half_life, msg.tau, msg.alpha, msg.start_h, msg.sponsored,
@@ -230,8 +243,10 @@ class FastEngine:
             if k == self._n_posts:
                 break
             v = int(p_acc[k])  # room for every follower of the next post
-            s_acc, s_msg, s_time = _grown((s_acc, s_msg, s_time), n_s + int(indptr[v + 1] - indptr[v]), n_s)
-        self._shares = (s_acc, s_msg, s_time)
+            s_acc, s_msg, s_time, s_src = _grown((s_acc, s_msg, s_time, s_src),
+                                                 n_s + int(indptr[v + 1] - indptr[v]), n_s)
+        self._shares = (s_acc, s_msg, s_time, s_src)
+        self.log.append(s_msg[:n_s], s_acc[:n_s], s_src[:n_s], s_time[:n_s])
         p_acc, p_msg, p_time = _grown((p_acc, p_msg, p_time), inj_acc.size + n_s, 0)
         self._n_posts = S.make_posts(
             t, inp.dt_h, inj_acc, inj_msg, s_acc, s_msg, s_time, n_s, self._n_bits, p_acc, p_msg, p_time, indptr,

@@ -167,7 +167,7 @@ B_HEAD, B_TAIL, B_FILL, B_COUNT = 0, 1, 2, 3
 # posts, next due reading, readings created in the step, heap size, room asked for
 L_POST, L_NPOSTS, L_DUE, L_NS, L_HEAP, L_NEED_CHUNKS, L_NEED_STEP = 0, 1, 2, 3, 4, 5, 6
 # what process_step returns
-DONE, NEED_POSTS, NEED_ROOM = 0, 1, 2
+DONE, NEED_POSTS, NEED_ROOM, NEED_LOG = 0, 1, 2, 3
 
 
 def new_queue(n_ring: int, n_chunks: int = 8):
@@ -390,6 +390,7 @@ def process_step(
     cred_role, sponsored_discount, mood_strength, reinf_gamma, reinf_ref, band, lost_threshold,
     totals, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
     nov_start, annoy_rate, annoy_growth, annoy_sentiment, brand_node, unfollowed, new_unfollows, new_annoyed,
+    record, log_msg, log_acc, log_src, log_time, log_n,
 ):
     """The work of step ``t`` from the state ``loop``: fan out the pending posts, then
     the next reading in time order, until none is left (returns DONE) or the storage
@@ -400,6 +401,10 @@ def process_step(
     during the step that fall in it (short delays) are kept in ``s_*`` by order of
     creation, with a heap keyed by (time, creation order); the two are merged, the
     due ones first on equal times.
+
+    When ``record`` is true every share is appended to the share log ``log_*`` (entry
+    count ``log_n[0]``; see sim.engine.sharelog): message, account, the source whose
+    post was read, time; NEED_LOG asks the engine to grow it.
     """
     n_ring = buckets.shape[0]
     k = loop[L_POST]
@@ -481,6 +486,9 @@ def process_step(
         if n_posts == post_acc.shape[0]:
             loop[L_POST], loop[L_NPOSTS], loop[L_DUE], loop[L_NS], loop[L_HEAP] = k, n_posts, i_due, n_s, size
             return NEED_POSTS
+        if record and log_n[0] == log_acc.shape[0]:
+            loop[L_POST], loop[L_NPOSTS], loop[L_DUE], loop[L_NS], loop[L_HEAP] = k, n_posts, i_due, n_s, size
+            return NEED_LOG
         if i_due < n_due and (size == 0 or r_time[i_due] <= h_time[0]):
             tr = r_time[i_due]
             v = r_acc[i_due]
@@ -569,6 +577,13 @@ def process_step(
             post_msg[n_posts] = m
             post_time[n_posts] = tr
             n_posts += 1
+            if record:
+                i = log_n[0]
+                log_msg[i] = m
+                log_acc[i] = v
+                log_src[i] = src
+                log_time[i] = tr
+                log_n[0] = i + 1
 
 
 @nb.njit(cache=True)

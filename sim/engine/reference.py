@@ -22,6 +22,7 @@ import numpy as np
 
 from sim import rng as rng_mod
 from sim.engine.base import Counters, EngineInputs, initial_totals
+from sim.engine.sharelog import ShareLog
 from sim.model import mesa_compat  # noqa: F401  (lets finished models be collected)
 from sim.model.messages import novelty
 from sim.model.population import KOL as KOL_ROLE
@@ -128,6 +129,7 @@ class Account(mesa.Agent):
         if eng.random.random() < 1.0 - math.exp(-hazard):
             self.status[m] = "shared"
             eng.count_share(self, m)
+            eng.log.append(m, self.node, reading.source, reading.time)  # the cascade tree
             eng.post(self.node, m, reading.time)
 
 
@@ -176,6 +178,8 @@ class ReferenceEngine:
         self._seq = 0
         self._injected: list[tuple[int, int]] = []
         self.t = 0
+        #: every share: message, account, source, time (the cascade trees)
+        self.log = ShareLog(inputs.record_cascades)
 
     # --- rules shared by the accounts -------------------------------------------
     def reading_delay(self, rate: float, post_time: float) -> float | None:
@@ -260,6 +264,7 @@ class ReferenceEngine:
             self.count_share(acc, m)
             self._injected.append((v, m))
             posted.append(v)
+        self.log.append(m, np.array(posted, dtype=np.int64), -1, t * self.inputs.dt_h)
         return np.array(posted, dtype=np.int64)
 
     def step(self, t: int) -> None:
@@ -311,3 +316,8 @@ class ReferenceEngine:
 
     def current_totals(self) -> np.ndarray:
         return self.totals.copy()
+
+    def trees(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every share so far: ``(message, account, source, time_h)``, source -1 for an
+        origin post (empty when recording is off)."""
+        return self.log.arrays()

@@ -75,13 +75,14 @@ def message_conditions_hold(msg) -> bool:
 @nb.njit(cache=True)
 def read_posts(
     k, n_posts, n_s, t, dt, key, latency,
-    p_acc, p_msg, p_time, s_acc, s_msg, s_time,
+    p_acc, p_msg, p_time, s_acc, s_msg, s_time, s_src,
     indptr, indices, rho, all_online, role, is_target, propensity, uniform_propensity, status, exposures, modifier,
     static_hazard, nov_code, half_life, tau, alpha, start_h, sponsored, nov_start, cred_role, sponsored_discount,
     new_shares, new_aware, new_target, new_kol_shares, reads_count,
 ):
     """Step ``t``: the readings of the posts ``p_*[k:n_posts]`` (made in step ``t - 1``),
-    post by post, follower by follower; shares are appended to ``s_*`` from ``n_s``.
+    post by post, follower by follower; shares are appended to ``s_*`` from ``n_s``
+    (``s_src``: the account whose post was read, for the cascade trees).
 
     ``uniform_propensity`` is the propensity of every account when they share one and
     ``modifier`` is all ones (NaN otherwise): the share probability is then the same
@@ -156,6 +157,7 @@ def read_posts(
                 s_acc[n_s] = w
                 s_msg[n_s] = m
                 s_time[n_s] = tr
+                s_src[n_s] = v
                 n_s += 1
         reads_count[0] += n_read
         new_aware[t, m] += n_aware

@@ -113,6 +113,7 @@ class BuzzModel(mesa.Model):
         self.inputs = EngineInputs(
             population=pop, messages=self.messages, rules=rules, gtable=gtable, rho=rho, reading=reading,
             key=rng_mod.engine_key(seed), n_steps=self.n_steps, dt_h=self.dt_h, seed=self.run_seed,
+            record_cascades=sc.run.record_cascades,
         )
         if engine == "fast":
             from sim.engine.fast import FastEngine

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.lifecycle import phases_table
+from sim.analysis.trees import TREE_STATS, cascade_table, message_stats
 from sim.result import SERIES_COLUMNS, Result
 
 __all__ = ["collect_result", "hourly"]
@@ -84,10 +85,17 @@ def collect_result(model) -> Result:
     for i, name in enumerate(names[1:], start=1):
         summary[f"reach[{name}]"] = int(new_aware[:, i].sum())
         summary[f"shares[{name}]"] = int(new_shares[:, i].sum())
+    # cascade trees (sim.analysis.trees): per message, the primary one unprefixed
+    cascades = cascade_table(*model.engine.trees(), names)
+    if model.effective.run.record_cascades:
+        for i, (name, st) in enumerate(message_stats(cascades, names).items()):
+            for k in TREE_STATS[:5]:
+                summary[k if i == 0 else f"{k}[{name}]"] = st[k]
     if model.crisis_plan is not None:
         summary.update(model.crisis_plan.summary(series, nsi))
     if getattr(model, "tactics", None) is not None:
         # campaign tactics: costs, follower counts with and without bots, engagement,
         # advocates, brand reach; "cost" becomes the total (tactics + crisis)
         summary.update(model.tactics.summary(crisis_cost=float(summary.get("cost", 0.0))))
-    return Result(series=series, summary=summary, phases=phases, scenario=model.scenario, seed=model.run_seed)
+    return Result(series=series, summary=summary, phases=phases, scenario=model.scenario, seed=model.run_seed,
+                  cascades=cascades)

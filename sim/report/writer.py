@@ -5,6 +5,7 @@ Layout of ``results/<scenario>/<YYYYmmdd-HHMMSS>-<6 hex>/`` (or ``--out DIR``)::
     runs.parquet   runs.csv      one row per variant × replicate: variant, replicate, seed, metrics
     series.parquet series.csv    hourly series, variant and replicate prepended
     phases.parquet phases.csv    lifecycle phases per message of every run
+    cascades.parquet             the cascade trees: one row per share of every run
     summary.json                 statistics per variant and metric, paired differences
     summary.md                   the readable summary, figures embedded
     manifest.json                scenario text, resolved parameters, seeds, versions, command
@@ -325,6 +326,7 @@ def build_manifest(
                     "series.csv",
                     "phases.parquet",
                     "phases.csv",
+                    "cascades.parquet",
                     "summary.json",
                     "summary.md",
                     "manifest.json",
@@ -495,6 +497,7 @@ def write_results(
             _write_table(runset.runs, tmp, "runs")
             _write_table(runset.series, tmp, "series")
             _write_table(runset.phases, tmp, "phases")
+            runset.cascades.to_parquet(tmp / "cascades.parquet", index=False)
             summary = build_summary(runset)
             _write_json(summary, tmp / "summary.json")
             figs, warnings = _draw_figures(runset, summary, tmp, kind) if figures else ({}, [])

@@ -309,6 +309,8 @@ class RunConfig(_Section):
     step_minutes: Annotated[float, Field(gt=0.0, le=1440.0)] = 60.0
     replicates: Annotated[int, Field(ge=1, le=100_000)] = 20
     engine: Literal["fast", "reference"] = "fast"
+    #: record every share (who from whom) for the cascade trees; off for huge sweeps
+    record_cascades: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> RunConfig:

@@ -59,7 +59,7 @@ def sweep_task(task: Task) -> tuple[int, int, dict[str, Any]]:
     """
     from sim.runner import _simulate_task
 
-    point, rep, summary, _series, _phases = _simulate_task(task)
+    point, rep, summary, *_tables = _simulate_task(task)
     return point, rep, summary
 
 
