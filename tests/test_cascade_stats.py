@@ -26,7 +26,7 @@ def test_exact_chain_and_star():
     c, s = t.loc["c"], t.loc["s"]
     assert c["size"] == 10 and c["depth_max"] == 9 and c["breadth_max"] == 1
     assert c["structural_virality"] == pytest.approx(11 / 3)  # (n+1)/3 for a chain of n
-    assert c["share_depth1"] == pytest.approx(1 / 9) and c["depth_mean"] == pytest.approx(5.0)
+    assert c["share_depth1"] == pytest.approx(1 / 9) and c["depth_mean"] == pytest.approx(4.5)
     # delays 0.5, 1.0, ..., 4.5 h: 2 of 9 within 1 h, median 2.5 h
     assert c["within_1h"] == pytest.approx(2 / 9) and c["t50_h"] == pytest.approx(2.5)
     assert s["depth_max"] == 1 and s["share_depth1"] == 1 and s["breadth_max"] == 5

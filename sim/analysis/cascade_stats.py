@@ -11,13 +11,16 @@ Per cascade (:func:`per_cascade`), with *reshares* meaning every node but the or
 ``t50_h``, ``t90_h``     hours until half / 90 % of the reshares (median / 0.9 quantile)
 ``within_1h/8h/24h``     share of the reshares made within 1, 8, 24 hours of the original
 ``depth_max``            generations below the original (the original is generation 0)
-``depth_mean``           mean generation of the reshares
-``breadth_max``          largest generation (most nodes at one depth >= 1)
+``depth_mean``           mean generation over all nodes, the original included
+``breadth_max``          largest generation (most nodes at one depth, the original counted)
 ``structural_virality``  mean shortest-path distance over all pairs of nodes of the tree
                          (Goel, Anderson, Hofman & Watts 2016), computed in O(n) from
                          subtree sizes: ``2 * sum_v s_v (n - s_v) / (n (n - 1))``
 ``share_depth1``         share of the reshares made straight from the original post
 =======================  ===================================================================
+
+The tree statistics are those of the model's own summary: each cascade goes through
+:func:`sim.analysis.trees.tree_stats`, so data and model share one definition.
 
 Timing statistics need delays, tree statistics a ``parent`` column; missing ones are NaN.
 
@@ -38,6 +41,8 @@ import pandas as pd
 from scipy import optimize, special
 from scipy import stats as _st
 
+from sim.analysis.trees import tree_stats
+
 __all__ = [
     "PER_CASCADE",
     "TIMING_STATS",
@@ -48,7 +53,6 @@ __all__ = [
     "from_model_cascades",
     "log_ccdf",
     "per_cascade",
-    "tree_arrays",
 ]
 
 TIMING_STATS = ("t50_h", "t90_h", "within_1h", "within_8h", "within_24h")
@@ -60,47 +64,6 @@ PER_CASCADE = ("size", *TIMING_STATS, *TREE_STATS)
 # ---------------------------------------------------------------------------
 # per cascade
 # ---------------------------------------------------------------------------
-
-
-def tree_arrays(codes: np.ndarray, parent_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Depth and subtree size of every node of a forest given as parent positions.
-
-    Parameters
-    ----------
-    codes : ndarray of int
-        Cascade code of each node (only used to size the output consistently).
-    parent_pos : ndarray of int
-        Position (row) of each node's parent, -1 for a root.
-
-    Returns
-    -------
-    depth, subtree : ndarray of int64
-        Generation of each node (roots 0) and the number of nodes in its subtree.
-    """
-    n = parent_pos.size
-    is_root = parent_pos < 0
-    depth = np.zeros(n, dtype=np.int64)
-    safe = np.where(is_root, np.arange(n), parent_pos)
-    # pointer doubling: after k rounds each node knows its ancestor 2^k up and the distance
-    anc, dist = safe.copy(), (~is_root).astype(np.int64)
-    for _ in range(64):
-        done = is_root[anc]
-        if done.all():
-            break
-        step = ~done
-        dist = np.where(step, dist + dist[anc], dist)
-        anc = np.where(step, anc[anc], anc)
-    depth = dist
-    subtree = np.ones(n, dtype=np.int64)
-    if n and depth.max() > 0:
-        order = np.argsort(-depth, kind="stable")
-        d_sorted = depth[order]
-        bounds = np.flatnonzero(np.diff(d_sorted)) + 1
-        for block in np.split(order, bounds):
-            block = block[~is_root[block]]
-            if block.size:
-                np.add.at(subtree, parent_pos[block], subtree[block])
-    return depth, subtree
 
 
 def per_cascade(nodes: pd.DataFrame) -> pd.DataFrame:
@@ -149,21 +112,19 @@ def per_cascade(nodes: pd.DataFrame) -> pd.DataFrame:
     pos = np.where(~reshare, -1, key.get_indexer(pkey))
     if (pos[reshare] < 0).any():
         raise ValueError("per_cascade: a parent is not a node of its cascade")
-    depth, subtree = tree_arrays(codes, pos)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["depth_max"] = pd.Series(depth).groupby(codes).max().reindex(np.arange(k)).to_numpy()
-        out["depth_mean"] = np.where(n_re > 0, np.bincount(rc, weights=depth[reshare], minlength=k) / n_re, np.nan)
-        gen = pd.DataFrame({"c": rc, "d": depth[reshare]}).value_counts()
-        breadth = gen.groupby(level="c").max().reindex(np.arange(k)) if len(gen) else pd.Series(np.nan, index=np.arange(k))
-        out["breadth_max"] = breadth.to_numpy(dtype=float)
-        s = subtree[reshare].astype(float)
-        n_of = size[rc].astype(float)
-        wiener = np.bincount(rc, weights=s * (n_of - s), minlength=k)
-        nf = size.astype(float)
-        out["structural_virality"] = np.where(nf > 1, 2.0 * wiener / (nf * (nf - 1.0)), np.nan)
-        out["share_depth1"] = np.where(
-            n_re > 0, np.bincount(rc, weights=(depth[reshare] == 1).astype(float), minlength=k) / n_re, np.nan
-        )
+    # one call of the model's own tree statistics per cascade (sim.analysis.trees)
+    order = np.argsort(codes, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    local = np.where(pos < 0, -1, rank[np.maximum(pos, 0)])
+    bounds = np.r_[0, np.cumsum(size)]
+    table = np.full((k, len(TREE_STATS)), np.nan)
+    for c in range(k):
+        lo, hi = bounds[c], bounds[c + 1]
+        st = tree_stats(np.where(local[order[lo:hi]] < 0, -1, local[order[lo:hi]] - lo))
+        table[c] = [st[name] for name in TREE_STATS]
+    for j, name in enumerate(TREE_STATS):
+        out[name] = table[:, j]
     return out
 
 

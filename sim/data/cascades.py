@@ -382,6 +382,7 @@ def _load_weibo(p: Path) -> CascadeData:
     rows: list[tuple[str, int, int, float]] = []
     start_hour: dict[str, float] = {}
     repeats = 0
+    self_shares = 0
     seen_ids: set[str] = set()
     try:
         with opener(p, "rt", encoding="utf-8") as f:
@@ -415,6 +416,10 @@ def _load_weibo(p: Path) -> CascadeData:
                         raise DataError(f"{p}: line {lineno}, column 5 (paths), path {k}: expected "
                                         f"u1/u2/...:seconds, got {item[:40]!r}")
                     users = chain.split("/")
+                    collapsed = [u for i, u in enumerate(users) if i == 0 or u != users[i - 1]]
+                    if len(collapsed) < len(users):  # a user resharing their own post
+                        self_shares += 1
+                        users = collapsed
                     if users[0] != root:
                         raise DataError(f"{p}: line {lineno}, column 5 (paths), path {k}: starts at user "
                                         f"{users[0]}, not at the root user {root}")
@@ -447,12 +452,15 @@ def _load_weibo(p: Path) -> CascadeData:
     if not rows:
         raise DataError(f"{p}: no cascades")
     df = pd.DataFrame(rows, columns=["cascade", "node", "parent", "delay_min"])
-    df = df.sort_values(["cascade", "delay_min", "node"], kind="stable").reset_index(drop=True)
-    sizes = df.groupby("cascade", sort=False).size().rename("size")
-    notes = ["Weibo DeepHawkes format; start hours in Beijing time (UTC+8)"]
+    # the same checks as the table format (cycles, parents posted later...)
+    data = _tree_table(df, f"{p} (as a cascade table)", None)
+    data.start_hour = pd.Series(start_hour, name="start_hour").loc[data.sizes.index]
+    data.notes = ["Weibo DeepHawkes format; start hours in Beijing time (UTC+8)"]
     if repeats:
-        notes.append(f"{repeats} repeated appearances of a user in a cascade counted once, at the earliest time")
-    return CascadeData(df, sizes, str(p), pd.Series(start_hour, name="start_hour").loc[sizes.index], notes)
+        data.notes.append(f"{repeats} repeated appearances of a user in a cascade counted once, at the earliest time")
+    if self_shares:
+        data.notes.append(f"{self_shares} paths where a user reshared their own post: the repeat is dropped")
+    return data
 
 
 def _first_line(exc: BaseException) -> str:
