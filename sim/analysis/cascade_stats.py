@@ -164,18 +164,22 @@ def from_model_cascades(cascades: pd.DataFrame, *, message: str | None = None, l
         if np.array_equal(nxt, root):
             break
         root = nxt
-    cid = np.char.add(np.char.add(np.char.add(label, msg), ":"), acc[root].astype(str))
     delay = t - t[root]
-    order = np.lexsort((t, delay, cid))
-    cid_o = cid[order]
-    first = np.r_[True, cid_o[1:] != cid_o[:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(cid_o.size), 0))
-    node_o = np.arange(cid_o.size) - start
+    # cascades in order of (message, origin account); nodes by time within each
+    rkey = mcode[root].astype(np.int64) * (int(acc.max()) + 1) + acc[root]
+    order = np.lexsort((acc, pos >= 0, delay, rkey))  # the origin first, then by time
+    r_o = rkey[order]
+    first = np.r_[True, r_o[1:] != r_o[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(r_o.size), 0))
+    node_o = np.arange(r_o.size) - start
     node = np.empty_like(node_o)
     node[order] = node_o
     parent_node = np.where(pos < 0, -1, node[np.maximum(pos, 0)])
-    out = pd.DataFrame({"cascade": cid, "node": node, "parent": parent_node, "delay_min": delay})
-    return out.iloc[order].reset_index(drop=True)
+    heads = order[first]  # one row of each cascade: its origin
+    names = np.array([f"{label}{msg[h]}:{acc[h]}" for h in heads], dtype=object)
+    cid_o = names[np.cumsum(first) - 1]
+    return pd.DataFrame({"cascade": cid_o, "node": node[order], "parent": parent_node[order],
+                         "delay_min": delay[order]})
 
 
 # ---------------------------------------------------------------------------

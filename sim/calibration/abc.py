@@ -234,7 +234,8 @@ def run_abc(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sche
         sampler = DaskDistributedSampler(dask_client=client)
     else:
         sampler = SingleCoreSampler()
-    abc = pyabc.ABCSMC(model, prior, distance, population_size=setup.population, sampler=sampler)
+    eps = _resumable_median(pyabc)
+    abc = pyabc.ABCSMC(model, prior, distance, population_size=setup.population, sampler=sampler, eps=eps)
     url = f"sqlite:///{db}"
     if resume and db.exists():
         history = abc.load(url, 1)
@@ -242,6 +243,7 @@ def run_abc(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sche
         if db.exists():
             db.unlink()
         history = abc.new(url, observed)
+    eps.history = history
     notes: list[str] = []
     try:
         while history.n_populations < setup.generations:
@@ -275,6 +277,27 @@ def run_abc(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sche
             post[k] = np.round(post[k]).astype(int)
     post["weight"] = np.asarray(w, dtype=float) / np.sum(w)
     return Particles(post, gens, observed, distance, db, time.time() - started, notes)
+
+
+def _resumable_median(pyabc: Any) -> Any:
+    """pyABC's median threshold, taken from the stored previous generation when a run starts.
+
+    pyABC 0.13 re-derives the threshold from its prior calibration sample whenever
+    ``run`` is called again (so a resumed or generation-by-generation run would keep
+    the first threshold); this one reads the last stored generation's weighted
+    distances instead, which is what an uninterrupted run uses.
+    """
+
+    class ResumableMedian(pyabc.epsilon.QuantileEpsilon):
+        history: Any = None
+
+        def initialize(self, t: int, get_weighted_distances: Any, *args: Any, **kwargs: Any) -> None:
+            if t > 0 and self.history is not None:
+                self._update(t, self.history.get_weighted_distances(t=t - 1))
+                return
+            super().initialize(t, get_weighted_distances, *args, **kwargs)
+
+    return ResumableMedian()
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float | list[float]) -> np.ndarray:

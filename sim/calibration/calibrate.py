@@ -44,8 +44,8 @@ def make_setup(
     data_path: str | Path,
     params: list[str],
     *,
-    population: int = 40,
-    generations: int = 4,
+    population: int | None = None,
+    generations: int | None = None,
     n_cascades: int | None = None,
     max_runs: int | None = None,
     min_size: int | None = None,
@@ -77,8 +77,10 @@ def make_setup(
     obs = observe(data, Path(str(data.source)).name)
     stats = tuple(s for s in PER_CASCADE if obs.table[s].notna().any())
     if quick:
-        population, generations = QUICK["population"], QUICK["generations"]
-        n_cascades = min(n_cascades or QUICK["cascades"], QUICK["cascades"])
+        population = population or QUICK["population"]
+        generations = generations or QUICK["generations"]
+        n_cascades = n_cascades or QUICK["cascades"]
+    population, generations = population or 40, generations or 4
     want = int(n_cascades or min(data.n_cascades, 100))
     runs = int(max_runs if max_runs is not None else (QUICK["max_runs_per"] if quick else 20) * want)
     return CalibrationSetup(scn, [s.key for s in specs], [float(s.lo) for s in specs], [float(s.hi) for s in specs],
@@ -117,7 +119,7 @@ def calibrate(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sc
     model = setup.model()
     rng = np.random.default_rng([setup.seed, 7919])
     draws = rng.choice(len(post), size=min(predictive_draws, len(post)), replace=True, p=w)
-    n_pp = min(setup.data.n_cascades, 200 if not quick else setup.n_cascades)
+    n_pp = min(setup.data.n_cascades, setup.n_cascades if quick else max(4 * setup.n_cascades, 50))
     tables, nodes_list = [], []
     for j, i in enumerate(draws):
         par = {f"p{q}": float(post.iloc[i][k]) for q, k in enumerate(setup.keys)}

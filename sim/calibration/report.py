@@ -247,7 +247,7 @@ def validate_data(
     n_cascades : int, optional
         Model cascades wanted (default: as many as the data has).
     max_runs : int, optional
-        Cap on runs (default: 50 per wanted cascade).
+        Cap on runs (default: 50 per wanted cascade, at most 2,000).
     min_size : int, optional
         Fewest nodes of a qualifying cascade (default: the data's smallest).
     horizon_h : float, optional
@@ -261,7 +261,7 @@ def validate_data(
     data_all = load_cascades(data_path)
     if scenario is None:
         scn = load_scenario(default_validation_scenario())
-        scn_label = "single post from a random account (model defaults, 15-minute steps)"
+        scn_label = "one post from a random account (model defaults, no brand, 15-minute steps)"
     else:
         scn = load_scenario(find_scenario(scenario) if isinstance(scenario, str) else scenario)
         scn_label = f"{scn.name}"
@@ -269,6 +269,8 @@ def validate_data(
     data, m = _qualifying_data(data_all, horizon, min_size)
     want = int(n_cascades or data.n_cascades)
     hours = data.start_hour.to_numpy() if data.start_hour is not None else None
+    if max_runs is None:
+        max_runs = min(50 * want, 2000)
     sample = sample_model(scn, n_cascades=want, min_size=m, horizon_h=horizon, start_hours=hours, seed=seed,
                           max_runs=max_runs, message=message, progress=progress)
     folder = out or Path("results") / "validate" / f"data-{time.strftime('%Y%m%d-%H%M%S')}"
