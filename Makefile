@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
-EXTRAS ?= dev,dask
+EXTRAS ?= dev,dask,calibrate
 
 .PHONY: demo test bench library lint clean
 
