@@ -41,8 +41,16 @@ from sim.calibration.sampling import sample_model
 from sim.data.cascades import CascadeData
 from sim.errors import BuzzsimError
 
-__all__ = ["CalibrationSetup", "Particles", "ScaledDistance", "SimulateStats", "QUANTILES", "NO_CASCADES",
-           "summary_stats", "run_abc"]
+__all__ = [
+    "NO_CASCADES",
+    "QUANTILES",
+    "CalibrationSetup",
+    "Particles",
+    "ScaledDistance",
+    "SimulateStats",
+    "run_abc",
+    "summary_stats",
+]
 
 #: Quantiles of each per-cascade statistic that summarise a set of cascades.
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)

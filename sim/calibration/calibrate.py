@@ -27,9 +27,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.cascade_stats import PER_CASCADE
-from sim.calibration.abc import CalibrationSetup, Particles, run_abc, weighted_quantile
-from sim.calibration.report import Observed, _qualifying_data, comparison, draw_figures, markdown_table, observe
+from sim.analysis.cascade_stats import PER_CASCADE, per_cascade
+from sim.calibration.abc import CalibrationSetup, Particles, run_abc, summary_stats, weighted_quantile
+from sim.calibration.report import (
+    Observed,
+    comparison,
+    draw_figures,
+    markdown_table,
+    observe,
+    qualifying_data,
+)
+from sim.calibration.sampling import sample_model
 from sim.data.cascades import load_cascades
 from sim.errors import BuzzsimError
 
@@ -73,7 +81,7 @@ def make_setup(
     if not data_all.has_timing:
         raise BuzzsimError(f"{data_path}: sizes only; calibration needs timing (a cascade table or Weibo file)")
     horizon = float(horizon_h if horizon_h is not None else scn.run.horizon_h)
-    data, m = _qualifying_data(data_all, horizon, min_size)
+    data, m = qualifying_data(data_all, horizon, min_size)
     obs = observe(data, Path(str(data.source)).name)
     stats = tuple(s for s in PER_CASCADE if obs.table[s].notna().any())
     if quick:
@@ -92,8 +100,8 @@ def calibrate(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sc
               progress: bool = True, predictive_draws: int = 5, quick: bool = False,
               command: list[str] | None = None) -> Path:
     """Run the calibration and write the outputs (see the module docstring); returns ``folder``."""
-    from sim.scenario.load import scenario_to_toml
-    from sim.scenario.variants import with_overrides
+    from sim.scenario.load import build_scenario, scenario_to_toml
+    from sim.scenario.variants import apply_overrides, with_overrides
 
     folder.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -123,16 +131,10 @@ def calibrate(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sc
     tables, nodes_list = [], []
     for j, i in enumerate(draws):
         par = {f"p{q}": float(post.iloc[i][k]) for q, k in enumerate(setup.keys)}
-        from sim.calibration.sampling import sample_model
-        from sim.scenario.load import build_scenario
-        from sim.scenario.variants import apply_overrides
-
         scn = build_scenario(apply_overrides(model.scenario_raw, model.overrides(par), in_variant=False))
         s = sample_model(scn, n_cascades=n_pp, min_size=setup.min_size, horizon_h=setup.horizon_h,
                          start_hours=model.start_hours, seed=setup.seed + 1000 + j, max_runs=setup.max_runs * 4,
                          message=setup.message)
-        from sim.analysis.cascade_stats import per_cascade
-
         t = per_cascade(s.nodes) if len(s.nodes) else pd.DataFrame(columns=list(PER_CASCADE), dtype=float)
         tables.append(t)
         nodes_list.append(s.nodes)
@@ -244,8 +246,6 @@ def fit_md(folder: Path, setup: CalibrationSetup, res: Particles, summary: dict[
               "The model at posterior draws, pooled, against the data; per statistic the scaled distance "
               "used by the calibration (mean |quantile difference| / data IQR; 0 = same quantiles, 1 = off "
               "by an interquartile range), then medians, KS and Wasserstein.", ""]
-    from sim.calibration.abc import summary_stats
-
     pp: dict[str, float] = {}
     tbl = table.set_index("statistic")
     lines += ["| statistic | scaled distance | data median | model median | KS | Wasserstein |",

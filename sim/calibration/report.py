@@ -30,7 +30,7 @@ from sim.analysis.cascade_stats import (
 from sim.data.cascades import CascadeData, load_cascades
 from sim.errors import BuzzsimError
 
-__all__ = ["Observed", "comparison", "draw_figures", "markdown_table", "observe", "validate_data"]
+__all__ = ["Observed", "comparison", "draw_figures", "markdown_table", "observe", "qualifying_data", "validate_data"]
 
 #: What each statistic is, for the tables.
 LABELS = {
@@ -211,7 +211,12 @@ def draw_figures(data: Observed, model: Observed | list[Observed], folder: Path,
     return out
 
 
-def _qualifying_data(data: CascadeData, horizon_h: float, min_size: int | None) -> tuple[CascadeData, int]:
+def qualifying_data(data: CascadeData, horizon_h: float, min_size: int | None) -> tuple[CascadeData, int]:
+    """The data as the model is sampled: cut at the horizon, at least ``min_size`` nodes.
+
+    ``min_size`` defaults to the data's smallest cascade as given (its selection
+    threshold); returns the selected data and the threshold.
+    """
     # the data's own selection threshold (its smallest cascade as given), applied to both
     # sides within the horizon
     m = int(data.sizes.min()) if min_size is None else int(min_size)
@@ -266,7 +271,7 @@ def validate_data(
         scn = load_scenario(find_scenario(scenario) if isinstance(scenario, str) else scenario)
         scn_label = f"{scn.name}"
     horizon = float(horizon_h if horizon_h is not None else scn.run.horizon_h)
-    data, m = _qualifying_data(data_all, horizon, min_size)
+    data, m = qualifying_data(data_all, horizon, min_size)
     want = int(n_cascades or data.n_cascades)
     hours = data.start_hour.to_numpy() if data.start_hour is not None else None
     if max_runs is None:

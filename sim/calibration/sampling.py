@@ -26,7 +26,7 @@ from sim.analysis.cascade_stats import from_model_cascades
 from sim.errors import BuzzsimError
 from sim.scenario.schema import Scenario
 
-__all__ = ["ModelSample", "default_validation_scenario", "sample_model", "message_index"]
+__all__ = ["ModelSample", "default_validation_scenario", "message_index", "sample_model"]
 
 
 def default_validation_scenario() -> dict[str, Any]:

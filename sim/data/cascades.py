@@ -35,7 +35,7 @@ import pandas as pd
 
 from sim.errors import DataError
 
-__all__ = ["CascadeData", "load_cascades", "from_table", "REQUIRED_COLUMNS", "SIZE_COLUMNS"]
+__all__ = ["REQUIRED_COLUMNS", "SIZE_COLUMNS", "CascadeData", "from_table", "load_cascades"]
 
 #: Columns the cascade table must have (``parent`` is optional).
 REQUIRED_COLUMNS = ("cascade", "node", "delay_min")
@@ -155,7 +155,7 @@ def load_cascades(path: str | Path) -> CascadeData:
     if name.endswith(".parquet"):
         try:
             table = pd.read_parquet(p)
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds
+        except Exception as exc:
             raise DataError(f"{p}: not a readable Parquet file ({_first_line(exc)})") from exc
         first_line = None  # Parquet has rows, not lines
     else:
