@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import tomllib
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -66,7 +65,7 @@ def _truth_dict():
     return tomllib.loads(TINY.format(virality=TRUTH["messages.0.virality"], attention=ATTENTION))
 
 
-def intervals(tmp_path, n, population=20, generations=3):
+def intervals(tmp_path, n, population=16, generations=3):
     data = simulated_data(tmp_path, n)
     setup = make_setup(scenario_file(tmp_path), data, PRIORS, population=population, generations=generations,
                        min_size=1, seed=3)
@@ -78,13 +77,13 @@ def intervals(tmp_path, n, population=20, generations=3):
 
 
 def test_self_consistency_known_values_inside_and_intervals_narrow(tmp_path):
-    small = intervals(tmp_path, 15)
-    large = intervals(tmp_path, 120)
+    small = intervals(tmp_path, 12)
+    large = intervals(tmp_path, 96)
     for k, v in TRUTH.items():
         for iv in (small, large):
             assert iv[k][0] <= v <= iv[k][1], (k, v, iv[k])
     widths = {k: (small[k][1] - small[k][0], large[k][1] - large[k][0]) for k in TRUTH}
-    print("90 % interval widths (15 vs 120 cascades):", widths)
+    print("90 % interval widths (12 vs 96 cascades):", widths)
     assert all(wl < ws for ws, wl in widths.values()), widths
 
 
@@ -163,3 +162,17 @@ def test_calibrate_errors_are_one_line(tiny, tmp_path, capsys, extra, message):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and message in err, err
+
+
+def test_scheduler_uses_pyabcs_dask_sampler(tiny, tmp_path):
+    """``--scheduler ADDR``: particles are simulated on a dask cluster (one worker process)."""
+    import logging
+
+    distributed = pytest.importorskip("distributed")
+    scn, data = tiny
+    setup = make_setup(scn, data, PRIORS, population=4, generations=1, n_cascades=8, min_size=1, seed=5)
+    with distributed.LocalCluster(host="127.0.0.1", n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=logging.CRITICAL) as cluster:
+        res = run_abc(setup, tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    assert len(res.posterior) == 4 and res.posterior["messages.0.virality"].between(0.3, 4).all()
+    assert res.generations["samples"].iloc[0] >= 4

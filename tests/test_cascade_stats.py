@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.cascade_stats import compare, fit_power_law, from_model_cascades, log_ccdf, per_cascade
+from sim.analysis.cascade_stats import (
+    compare,
+    fit_power_law,
+    from_model_cascades,
+    log_ccdf,
+    per_cascade,
+)
 from sim.data import load_cascades
 from sim.validate import DATA_DIR
 
