@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import optimize, special
 from scipy import stats as _st
 
-from sim.analysis.trees import tree_stats
+from sim.analysis.trees import parent_index, tree_stats
 
 __all__ = [
     "PER_CASCADE",
@@ -131,7 +131,8 @@ def per_cascade(nodes: pd.DataFrame) -> pd.DataFrame:
 def from_model_cascades(cascades: pd.DataFrame, *, message: str | None = None, label: str = "") -> pd.DataFrame:
     """Turn model trees (``Result.cascades``) into the canonical node table.
 
-    Each origin post (``parent == -1``) roots its own cascade, named
+    Each origin post (``parent == -1``, or a parent without a share of the message, as
+    :func:`sim.analysis.trees.parent_index` treats it) roots its own cascade, named
     ``"{label}{message}:{origin account}"``; nodes are numbered by time within it
     (the origin is node 0) and ``delay_min`` counts from the origin post.
 
@@ -153,10 +154,13 @@ def from_model_cascades(cascades: pd.DataFrame, *, message: str | None = None, l
     par = df["parent"].to_numpy(dtype=np.int64)
     t = df["t_min"].to_numpy(dtype=float)
     mcode, _ = pd.factorize(msg)
-    key = pd.MultiIndex.from_arrays([mcode, acc])
-    pos = np.where(par < 0, -1, key.get_indexer(pd.MultiIndex.from_arrays([mcode, par])))
-    if ((pos < 0) & (par >= 0)).any():
-        raise ValueError("from_model_cascades: a parent account did not share the message")
+    # parent rows as the model's own tree statistics find them (a parent without a share
+    # of the message roots a tree of its own, as in sim.analysis.trees.parent_index)
+    pos = np.full(acc.size, -1, dtype=np.int64)
+    for m in range(int(mcode.max()) + 1):
+        rows = np.flatnonzero(mcode == m)
+        local = parent_index(acc[rows], par[rows])
+        pos[rows] = np.where(local < 0, -1, rows[np.maximum(local, 0)])
     # root of every node by pointer doubling
     root = np.where(pos < 0, np.arange(pos.size), pos)
     for _ in range(64):
