@@ -302,7 +302,7 @@ def validate_data(
     lines = [
         "# buzzsim vs real cascades", "",
         f"- data: `{data_path}` ({data_all.kind}; {data_all.n_cascades} cascades, {data.n_cascades} with at least "
-        f"{m} nodes within {horizon:g} h)",
+        f"{m} nodes{f' within {horizon:g} h' if data_all.has_timing else ''})",
         *[f"- note: {n}" for n in data_all.notes],
         f"- model: {scn_label}; {sample.runs} runs, {sample.qualifying} qualifying cascades "
         f"({share_q:.1%} of the model's cascades have {m} or more nodes), {sample.seconds:.0f} s",
