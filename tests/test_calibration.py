@@ -176,3 +176,14 @@ def test_scheduler_uses_pyabcs_dask_sampler(tiny, tmp_path):
         res = run_abc(setup, tmp_path, scheduler=cluster.scheduler_address, progress=False)
     assert len(res.posterior) == 4 and res.posterior["messages.0.virality"].between(0.3, 4).all()
     assert res.generations["samples"].iloc[0] >= 4
+
+
+def test_resume_refuses_a_changed_setup(tiny, tmp_path, capsys):
+    scn, data = tiny
+    out = tmp_path / "cal"
+    base = ["calibrate", str(scn), "--data", str(data), "--quick", "--population", "4", "--generations", "1",
+            "--cascades", "6", "--min-size", "1", "--out", str(out), "--draws", "1"]
+    assert main([*base, "--param", PRIORS[0]]) == 0
+    assert main([*base, "--param", "messages.0.virality=0.3..5", "--resume"]) == 2
+    assert "different hi" in capsys.readouterr().err
+    assert main([*base[:-2], "--draws", "1", "--param", PRIORS[0], "--resume"]) == 0

@@ -104,6 +104,7 @@ def calibrate(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sc
     from sim.scenario.variants import apply_overrides, with_overrides
 
     folder.mkdir(parents=True, exist_ok=True)
+    _check_resumable(setup, folder, resume)
     started = time.time()
     if progress:
         print(f"calibrating {', '.join(setup.keys)} on {setup.data.n_cascades} cascades of "
@@ -168,6 +169,29 @@ def calibrate(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sc
         "seconds": time.time() - started,
     }, indent=2, default=str))
     return folder
+
+
+def identity(setup: CalibrationSetup) -> dict[str, Any]:
+    """What must not change between a calibration and its ``--resume``."""
+    from sim.scenario.load import scenario_raw
+
+    return {"scenario": json.loads(json.dumps(scenario_raw(setup.scenario), default=str)),
+            "data": str(setup.data.source), "keys": setup.keys, "lo": setup.lo, "hi": setup.hi,
+            "seed": setup.seed, "population": setup.population, "min_size": setup.min_size,
+            "horizon_h": setup.horizon_h, "n_cascades": setup.n_cascades, "max_runs": setup.max_runs,
+            "statistics": list(setup.stats), "message": setup.message}
+
+
+def _check_resumable(setup: CalibrationSetup, folder: Path, resume: bool) -> None:
+    path = folder / "setup.json"
+    mine = identity(setup)
+    if resume and path.exists():
+        old = json.loads(path.read_text())
+        diff = [k for k in mine if old.get(k) != mine[k]]
+        if diff:
+            raise BuzzsimError(f"--resume: {folder} was calibrated with a different {diff[0]} "
+                               f"({old.get(diff[0])!r} vs {mine[diff[0]]!r}); only --generations may change")
+    path.write_text(json.dumps(mine, indent=2))
 
 
 def _round_sig(x: float, sig: int = 4) -> float:
