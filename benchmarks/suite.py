@@ -309,7 +309,6 @@ def run_peers(plan: Plan, rec: Recorder, ctx: dict[str, Any]) -> None:
         engine_timer,
         final_shares,
         origin_accounts,
-        patched_graph,
         release_model,
         scenario_config,
         warm_up_engine,
@@ -333,23 +332,22 @@ def run_peers(plan: Plan, rec: Recorder, ctx: dict[str, Any]) -> None:
         rec.add(b, "graph", n, "graph_build_s", [tg.s], "s", note=f"scale_free, {graph.n_edges:,} edges (1 build)")
         # -- the engine: one cascade per model, many models on this one graph
         setup, run, eng, sizes, seedsets, expo = [], [], [], [], [], []
-        with patched_graph(graph):
-            for r in range(plan.engine_cascades):
-                gc.collect()
-                cfg = scenario_config("ic", n, seed=r)
-                with Timer() as tb:
-                    model = build_model(cfg, seed=r)
-                et = engine_timer(model)
-                with Timer() as tr:
-                    model.run()
-                setup.append(tb.s)
-                run.append(tr.s)
-                eng.append(et.s)
-                sizes.append(float(final_shares(model)))
-                seedsets.append(origin_accounts(model))
-                expo.append(float(model.engine.counters.exposures.sum()))
-                del et
-                release_model(model)
+        for r in range(plan.engine_cascades):
+            gc.collect()
+            cfg = scenario_config("ic", n, seed=r)
+            with Timer() as tb:
+                model = build_model(cfg, seed=r, graph=graph)  # one graph for every cascade
+            et = engine_timer(model)
+            with Timer() as tr:
+                model.run()
+            setup.append(tb.s)
+            run.append(tr.s)
+            eng.append(et.s)
+            sizes.append(float(final_shares(model)))
+            seedsets.append(origin_accounts(model))
+            expo.append(float(model.engine.counters.exposures.sum()))
+            del et
+            release_model(model)
         impl = "buzzsim-fast"
         rec.add(b, impl, n, "setup_s", setup, "s", note="BuzzModel construction on the given graph")
         rec.add(b, impl, n, "cascade_s", run, "s", note="model.run(), default 336-step horizon")

@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -26,7 +24,6 @@ __all__ = [
     "final_shares",
     "memory_breakdown",
     "origin_accounts",
-    "patched_graph",
     "release_model",
     "scenario_config",
     "warm_up_engine",
@@ -97,24 +94,6 @@ def memory_breakdown(model, min_mb: float = 1.0) -> dict[str, float]:
     for name in ("new_shares", "new_aware", "new_target", "new_kol_shares", "totals"):
         visit(f"counters.{name}", getattr(model.engine.counters, name, None))
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
-
-
-@contextlib.contextmanager
-def patched_graph(graph) -> Iterator[None]:
-    """Make :class:`~sim.model.buzz.BuzzModel` use ``graph`` instead of generating one.
-
-    Used by the peer comparison to run many cascades on one graph (the graph's
-    generation is measured in the scaling benchmark). Only the benchmark process is
-    affected; ``sim`` is not modified.
-    """
-    from sim.model import buzz
-
-    original = buzz.build_graph
-    buzz.build_graph = lambda cfg, rng: graph
-    try:
-        yield
-    finally:
-        buzz.build_graph = original
 
 
 class engine_timer:

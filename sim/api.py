@@ -18,12 +18,21 @@ def _scenario(config: str | Path | dict[str, Any] | Scenario) -> Scenario:
     return load_scenario(config)
 
 
-def build_model(config: str | Path | dict[str, Any] | Scenario, seed: int | None = None, engine: str | None = None):
-    """Build (without running) the :class:`~sim.model.buzz.BuzzModel` of a scenario."""
+def build_model(
+    config: str | Path | dict[str, Any] | Scenario,
+    seed: int | None = None,
+    engine: str | None = None,
+    graph: Any = None,
+):
+    """Build (without running) the :class:`~sim.model.buzz.BuzzModel` of a scenario.
+
+    ``graph``: a prebuilt follower graph (``FollowerGraph`` or networkx) used instead
+    of building the scenario's ``[graph]`` (see ``BuzzModel``).
+    """
     from sim.model.buzz import BuzzModel
 
     sc = _scenario(config)
-    return BuzzModel(sc, sc.run.seed if seed is None else int(seed), engine or sc.run.engine)
+    return BuzzModel(sc, sc.run.seed if seed is None else int(seed), engine or sc.run.engine, graph=graph)
 
 
 def simulate(

@@ -93,13 +93,15 @@ def test_synchronous_path_is_taken_only_where_it_applies():
 
 
 def test_message_change_during_a_run_is_refused():
-    """A message table changed mid-run so that the path no longer applies stops the
-    run with a clear error rather than giving a different answer."""
+    """Agents change a run only through the engine's methods (sim.engine.base.Engine);
+    one that the synchronous path cannot honour (a reply) is refused with a clear
+    error rather than giving a different answer; one it can (visibility) is taken."""
     model = build_model(_ic(), seed=0)
     model.step()
-    model.messages.impact[0] = -0.5
-    with pytest.raises(RuntimeError, match="synchronous path no longer applies"):
-        model.step()
+    with pytest.raises(RuntimeError, match="synchronous path"):
+        model.engine.attach_reply(0, 0, 0.5, 1)
+    model.engine.set_visibility(0, 0.0)
+    model.step()
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 64, 65, 1000, 50_000])

@@ -1,40 +1,66 @@
-"""What every engine receives and what it counts.
+"""What every engine receives, what it counts, and what it offers.
 
 Both engines (fast and reference) implement the same rules on the same inputs
-(:class:`EngineInputs`) and fill the same counters (:class:`Counters`), so the
-model, the data collection and the tests do not care which one runs.
+(:class:`EngineInputs`), fill the same counters (:class:`Counters`) and implement
+every method of :class:`Engine`, so the model, the agents, the data collection and
+the tests do not care which one runs. Agents change a run only through these
+methods, never by writing into an engine's arrays or a message table.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import abc
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from sim.model.messages import MessageTable
 from sim.model.population import Population
 
-__all__ = ["EngineInputs", "Counters", "RuleParams"]
+__all__ = ["Counters", "Engine", "EngineInputs", "ReadingParams", "RuleParams"]
+
+
+def _key(name: str):
+    """A rule parameter read from the scenario's ``[dynamics]`` key ``name`` (see
+    :meth:`RuleParams.from_dynamics`)."""
+    return field(metadata={"dynamics": name})
 
 
 @dataclass(frozen=True)
 class RuleParams:
-    """Scalar parameters of the spreading rule (see docs/model.md)."""
+    """Parameters of the spreading rule (docs/model.md, "Sharing"): the one place a
+    rule parameter is declared. Both engines read them from here; the fast engine's
+    kernels get every scalar field as the ``Rule`` bundle (sim.engine.rule.rule_bundle)
+    and ``cred_role`` as an array. A field made with ``_key("x")`` is filled from
+    ``dynamics.x`` by :meth:`from_dynamics`.
+    """
 
-    cred_role: np.ndarray  # credibility per role code (follower, kol, brand, bot, media)
-    sponsored_discount: float
-    mood_strength: float
-    reinforcement: float
-    reinforcement_ref: float
-    nsi_band: float
-    lost_threshold: float
-    #: the brand's account (-1: none): its posts skip followers that unfollowed it
-    brand_node: int = -1
+    #: credibility per role code (sim.engine.rule.credibility_by_role)
+    cred_role: np.ndarray
+    sponsored_discount: float = _key("sponsored_discount")
+    mood_strength: float = _key("mood_strength")
+    reinforcement: float = _key("reinforcement")
+    reinforcement_ref: float = _key("reinforcement_ref")
     #: annoyance by ads: the n-th reading of an ad annoys with 1 - exp(-a * n**growth)
     #: (``a`` per message, ``MessageTable.annoy_rate``); an annoyed reader's sentiment moves
     #: by ``annoy_sentiment`` (bounded update)
-    annoy_growth: float = 1.0
-    annoy_sentiment: float = 0.0
+    annoy_growth: float = _key("ad_annoyance_growth")
+    annoy_sentiment: float = _key("annoyance_sentiment")
+    #: sentiment band of the net sentiment index and the sentiment under which a target
+    #: customer counts as lost
+    nsi_band: float = 0.1
+    lost_threshold: float = -0.3
+    #: the brand's account (-1: none): its posts skip followers that unfollowed it
+    brand_node: int = -1
+
+    @classmethod
+    def from_dynamics(cls, dynamics, **given) -> RuleParams:
+        """The parameters of a scenario: every field declared with a ``[dynamics]`` key
+        is read from ``dynamics`` (as float), the others come from ``given`` (or their
+        defaults)."""
+        kw = {f.name: float(getattr(dynamics, f.metadata["dynamics"])) for f in fields(cls) if "dynamics" in f.metadata}
+        kw.update(given)
+        return cls(**kw)
 
 
 @dataclass(frozen=True)
@@ -120,3 +146,108 @@ def initial_totals(pop: Population, sentiment: np.ndarray, band: float, lost: fl
     return np.array(
         [s.sum(), float((s > band).sum()), float((s < -band).sum()), float((s[tgt] < lost).sum())]
     )
+
+
+class Engine(abc.ABC):
+    """The interface of an engine: what the model and its agents may do to a run.
+
+    An engine is built from :class:`EngineInputs` and advanced one step at a time by
+    :class:`~sim.model.buzz.BuzzModel` (whose docstring gives the order of a step).
+    Implementations: :class:`sim.engine.fast.FastEngine`,
+    :class:`sim.engine.reference.ReferenceEngine`; a class that misses a method
+    cannot be instantiated.
+
+    Attributes
+    ----------
+    name : str
+        "fast" or "reference".
+    counters : Counters
+        Per-step counts, filled as the run advances.
+    initial_totals : numpy.ndarray
+        Running population totals (sentiment sum, positives, negatives, target
+        customers lost) before the first step.
+    n_accounts : int
+    """
+
+    name: str
+    counters: Counters
+    initial_totals: np.ndarray
+    n_accounts: int
+
+    # -- posting and time ------------------------------------------------------
+    @abc.abstractmethod
+    def inject(self, t: int, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> np.ndarray:
+        """Post: ``accounts`` post message ``m`` at the start of step ``t`` on their
+        own initiative (``as_origin``: an origin post; else a share without a source,
+        e.g. invited complaints). Those that had shared ``m`` already are skipped;
+        returns the accounts that posted."""
+
+    @abc.abstractmethod
+    def repost(self, t: int, m: int, accounts: np.ndarray) -> None:
+        """Accounts that already posted ``m`` post it again at the start of step ``t``
+        (a schedule of ads): a new post in their followers' feeds, statuses and
+        share counts unchanged."""
+
+    @abc.abstractmethod
+    def step(self, t: int) -> None:
+        """Advance step ``t``: the posts made at its start, then every reading due in
+        it, in time order."""
+
+    @abc.abstractmethod
+    def idle(self) -> bool:
+        """True when nothing is left to happen: no post waiting and no reading queued."""
+
+    # -- changes agents make to a run ---------------------------------------------
+    @abc.abstractmethod
+    def start_message(self, m: int, time_h: float) -> None:
+        """Start message ``m``'s clocks at ``time_h`` (its start and, unless it rides
+        another message's, its novelty clock), if not started yet."""
+
+    @abc.abstractmethod
+    def set_visibility(self, m: int, visibility: float) -> None:
+        """Multiply the reading rate of later posts of ``m`` by ``visibility``
+        (deleted posts, a private channel); 0 hides them."""
+
+    @abc.abstractmethod
+    def attach_reply(self, m: int, reply: int, p: float, source: int) -> None:
+        """Show message ``reply`` (by account ``source``) under every later reading
+        of ``m`` with probability ``p`` (a brand's answer under a complaint)."""
+
+    @abc.abstractmethod
+    def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
+        """Move the sentiment of ``accounts`` by ``delta`` (bounded update)."""
+
+    @abc.abstractmethod
+    def scale_modifier(self, m: int, accounts: np.ndarray, factor: float) -> None:
+        """Multiply the share hazard of ``accounts`` for message ``m`` by ``factor``."""
+
+    # -- what agents and outputs read ----------------------------------------------
+    @abc.abstractmethod
+    def has_unfollowed(self) -> np.ndarray:
+        """Boolean mask of accounts that unfollowed the brand."""
+
+    @abc.abstractmethod
+    def unfollowed_among(self, accounts: np.ndarray) -> np.ndarray:
+        """Whether each of ``accounts`` unfollowed the brand."""
+
+    @abc.abstractmethod
+    def is_origin(self, m: int) -> np.ndarray:
+        """Boolean mask of accounts that posted ``m`` as origins."""
+
+    @abc.abstractmethod
+    def has_shared(self, m: int) -> np.ndarray:
+        """Boolean mask of accounts that shared (or originated) ``m``."""
+
+    @abc.abstractmethod
+    def is_aware(self, m: int) -> np.ndarray:
+        """Boolean mask of accounts aware of ``m``."""
+
+    @abc.abstractmethod
+    def current_totals(self) -> np.ndarray:
+        """The running population totals now (a copy)."""
+
+    @abc.abstractmethod
+    def trees(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every share so far: ``(message, account, source, time_h)``, source -1 for an
+        origin post (the cascade trees, :mod:`sim.analysis.trees`; empty when
+        ``inputs.record_cascades`` is false)."""

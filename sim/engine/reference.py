@@ -21,7 +21,8 @@ import mesa
 import numpy as np
 
 from sim import rng as rng_mod
-from sim.engine.base import Counters, EngineInputs, initial_totals
+from sim.engine.base import Counters, Engine, EngineInputs, initial_totals
+from sim.engine.rule import EXPOSURE_CAP
 from sim.engine.sharelog import ShareLog
 from sim.model import mesa_compat  # noqa: F401  (lets finished models be collected)
 from sim.model.messages import novelty
@@ -94,7 +95,7 @@ class Account(mesa.Agent):
         msg = eng.inputs.messages
         rules = eng.inputs.rules
         eng.counters.reads[eng.t] += 1
-        self.exposures[m] = min(self.exposures[m] + 1, 255)
+        self.exposures[m] = min(self.exposures[m] + 1, EXPOSURE_CAP)
         if self.status[m] == "unaware":
             self.status[m] = "aware"
             eng.count_aware(self, m)
@@ -157,8 +158,9 @@ def move_sentiment(s: float, delta: float) -> float:
     return s + delta * (1.0 - s) if delta >= 0 else s + delta * (1.0 + s)
 
 
-class ReferenceEngine:
-    """Runs the rule with one :class:`Account` agent per node; same interface as the fast engine."""
+class ReferenceEngine(Engine):
+    """Runs the rule with one :class:`Account` agent per node; same interface as the
+    fast engine (:class:`sim.engine.base.Engine`)."""
 
     name = "reference"
 
@@ -286,6 +288,22 @@ class ReferenceEngine:
         self.t = t
         for v in np.asarray(accounts).tolist():
             self._injected.append((v, m))
+
+    def idle(self) -> bool:
+        """True when nothing is left to happen: no post waiting and no reading queued."""
+        return not self._injected and not self.queue
+
+    def start_message(self, m: int, time_h: float) -> None:
+        """Start message ``m``'s clocks at ``time_h`` if it has not started."""
+        self.inputs.messages.start(m, time_h)
+
+    def set_visibility(self, m: int, visibility: float) -> None:
+        """Visibility multiplier of ``m``'s later posts (read when a post is made)."""
+        self.inputs.messages.set_visibility(m, visibility)
+
+    def attach_reply(self, m: int, reply: int, p: float, source: int) -> None:
+        """Show ``reply`` under later readings of ``m`` with probability ``p``."""
+        self.inputs.messages.attach_reply(m, reply, p, source)
 
     def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
         """Move the sentiment of ``accounts`` by ``delta`` (the brand's engagement with fans)."""

@@ -6,9 +6,10 @@ import mesa
 import numpy as np
 
 from sim import rng as rng_mod
-from sim.engine.base import EngineInputs, ReadingParams, RuleParams
+from sim.engine.base import Engine, EngineInputs, ReadingParams, RuleParams
+from sim.engine.rule import credibility_by_role
 from sim.errors import ScenarioError
-from sim.graph import build_graph
+from sim.graph import FollowerGraph, build_graph, from_networkx
 from sim.model.agents import KOL, Brand
 from sim.model.messages import Message, MessageTable
 from sim.model.population import FOLLOWER, Population, build_population
@@ -48,9 +49,14 @@ class BuzzModel(mesa.Model):
     seed : int
         The run's seed; all randomness derives from ``SeedSequence(seed)``.
     engine : {"fast", "reference"}
+    graph : FollowerGraph or networkx.Graph, optional
+        A prebuilt follower graph used instead of building the one of
+        ``scenario.graph`` (many runs on one large graph; the graph's own seed stream
+        is then unused, the rest of the run's draws are unchanged). A networkx graph
+        is converted (:func:`sim.graph.from_networkx`).
     """
 
-    def __init__(self, scenario: Scenario, seed: int, engine: str = "fast"):
+    def __init__(self, scenario: Scenario, seed: int, engine: str = "fast", graph: FollowerGraph | None = None):
         super().__init__(rng=rng_mod.generator(seed, "agents"))
         self.run_seed = int(seed)
         self.scenario = scenario
@@ -60,7 +66,10 @@ class BuzzModel(mesa.Model):
         self.n_steps = max(1, int(round(sc.run.horizon_h / self.dt_h)))
         self.t = 0
 
-        graph = build_graph(sc.graph, rng_mod.generator(seed, "graph"))
+        if graph is None:
+            graph = build_graph(sc.graph, rng_mod.generator(seed, "graph"))
+        elif not isinstance(graph, FollowerGraph):
+            graph = from_networkx(graph)
         from sim.model.tactics import TACTIC_ORIGINS, Tactics, n_hunters
 
         self.population: Population = build_population(
@@ -84,19 +93,12 @@ class BuzzModel(mesa.Model):
         self.messages = MessageTable(messages)
 
         d = sc.dynamics
-        rules = RuleParams(
-            cred_role=np.array(
-                [d.credibility_peer, d.credibility_kol, d.credibility_brand, 0.0, d.credibility_media]
-            ),
-            sponsored_discount=d.sponsored_discount,
-            mood_strength=d.mood_strength,
-            reinforcement=d.reinforcement,
-            reinforcement_ref=float(d.reinforcement_ref),
+        rules = RuleParams.from_dynamics(
+            d,
+            cred_role=credibility_by_role(d.credibility_peer, d.credibility_kol, d.credibility_brand, d.credibility_media),
             nsi_band=0.1,
             lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else -0.3,
             brand_node=int(pop.brand_node),
-            annoy_growth=d.ad_annoyance_growth,
-            annoy_sentiment=d.annoyance_sentiment,
         )
         circadian = circadian_profile(sc.population.circadian)
         reading = ReadingParams(
@@ -115,17 +117,10 @@ class BuzzModel(mesa.Model):
             key=rng_mod.engine_key(seed), n_steps=self.n_steps, dt_h=self.dt_h, seed=self.run_seed,
             record_cascades=sc.run.record_cascades,
         )
-        if engine == "fast":
-            from sim.engine.fast import FastEngine
-
-            self.engine = FastEngine(self.inputs)
-        elif engine == "reference":
-            from sim.engine.reference import ReferenceEngine
-
-            self.engine = ReferenceEngine(self.inputs, self)
-        else:
+        if engine not in ("fast", "reference"):
             raise ScenarioError(f"run.engine: unknown engine {engine!r} (fast, reference)")
         self.engine_name = engine
+        self.engine: Engine = self.new_engine(self.inputs, host=self)
         if self.tactics is not None:
             self.tactics.attach(self.engine)
 
@@ -177,6 +172,22 @@ class BuzzModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     # -- helpers -------------------------------------------------------------
+    def new_engine(self, inputs: EngineInputs, host: mesa.Model | None = None) -> Engine:
+        """An engine of this run's kind (``engine_name``) on ``inputs`` (the run's own,
+        or a variant of them, e.g. KOL selection's Monte Carlo samples).
+
+        ``host`` is the Mesa model that owns the reference engine's account agents;
+        by default a separate, empty one, so that helper runs add no agents to this
+        model.
+        """
+        if self.engine_name == "fast":
+            from sim.engine.fast import FastEngine
+
+            return FastEngine(inputs)
+        from sim.engine.reference import ReferenceEngine
+
+        return ReferenceEngine(inputs, host if host is not None else mesa.Model(rng=rng_mod.generator(inputs.seed, "helper")))
+
     def step_of(self, hour: float) -> int:
         """The step at which something scheduled at ``hour`` happens."""
         return int(np.floor(hour / self.dt_h + 1e-9))
@@ -224,11 +235,8 @@ class BuzzModel(mesa.Model):
 
     def launch(self, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> None:
         """Start message ``m`` now (agents call this for messages without a fixed start)."""
-        if np.isnan(self.messages.start_h[m]):
-            self.messages.start_h[m] = self.t * self.dt_h
-        if np.isnan(self.messages.nov_start[m]):
-            self.messages.nov_start[m] = self.messages.start_h[m]
-        self.engine.inject(self.t, m, np.asarray(accounts))
+        self.engine.start_message(m, self.t * self.dt_h)
+        self.engine.inject(self.t, m, np.asarray(accounts), as_origin=as_origin)
 
     # -- dynamics --------------------------------------------------------------
     def step(self) -> None:

@@ -163,20 +163,17 @@ class CrisisPlan:
         if s == "silence":
             return
         if s == "delete":
-            model.messages.visibility[self.i_complaint] = c.delete_visibility
+            model.engine.set_visibility(self.i_complaint, c.delete_visibility)
             return
         if s == "private_channel":
-            model.messages.visibility[self.i_complaint] = c.private_channel_visibility
+            model.engine.set_visibility(self.i_complaint, c.private_channel_visibility)
             return
         origins = [brand.node]
         if s == "apologize_with_kols" and c.mobilized_kols > 0:
             kols = sorted(model.kols, key=lambda k: -k.followers)[: c.mobilized_kols]
             origins += [k.node for k in kols]
         model.launch(self.i_response, np.array(origins))
-        msgs = model.messages
-        msgs.reply_of[self.i_complaint] = self.i_response
-        msgs.reply_p[self.i_complaint] = c.reply_visibility
-        msgs.reply_src[self.i_complaint] = brand.node
+        model.engine.attach_reply(self.i_complaint, self.i_response, c.reply_visibility, brand.node)
 
     def _invite_complaints(self, t: int) -> None:
         """Compensation invites copycat complaints (Herhausen et al. 2019): each target

@@ -222,13 +222,14 @@ def reach_samples(
     seed: int | None = None,
     target_only: bool = True,
 ) -> list[list[np.ndarray]]:
-    """Monte Carlo reach sets of each candidate, run by the fast engine.
+    """Monte Carlo reach sets of each candidate, run by the engine the model uses
+    (``model.new_engine``).
 
     Parameters
     ----------
     model : BuzzModel
-        A built model (its population, rule and reading table are used; its own
-        engine is not touched).
+        A built model (its population, rule, reading table and kind of engine are
+        used; its own engine is not touched).
     message : int
         Index of the message the KOLs would post (its virality, appeal, novelty,
         sponsored flag...). It starts at its ``start_h`` (the hour of the offers).
@@ -251,7 +252,6 @@ def reach_samples(
         ``out[r][k]``: accounts reached by candidate ``k`` in sample ``r``.
     """
     from sim.engine.base import EngineInputs
-    from sim.engine.fast import FastEngine
     from sim.model.messages import MessageTable
 
     seed = model.run_seed if seed is None else int(seed)
@@ -271,17 +271,20 @@ def reach_samples(
     keep = model.population.is_target if target_only else np.ones(model.population.n, dtype=bool)
     out: list[list[np.ndarray]] = []
     for r in range(samples):
-        key = rng_mod.engine_key(np.random.SeedSequence([seed, 0x5E1EC7, r]))
+        ss = np.random.SeedSequence([seed, 0x5E1EC7, r])
+        key = rng_mod.engine_key(ss)
+        # the sample's seed: only the reference engine uses it (the fast one draws from ``key``)
         inputs = EngineInputs(
             population=inp.population, messages=table, rules=inp.rules, gtable=inp.gtable, rho=inp.rho,
-            reading=inp.reading, key=key, n_steps=n_steps, dt_h=inp.dt_h, seed=seed,
+            reading=inp.reading, key=key, n_steps=n_steps, dt_h=inp.dt_h, seed=int(ss.generate_state(1)[0]),
+            record_cascades=False,
         )
         per_cand: list[np.ndarray] = []
         for k, node in enumerate(candidates):
             if u_accept[r, k] >= p[k]:
                 per_cand.append(np.zeros(0, dtype=np.int64))
                 continue
-            eng = FastEngine(inputs)
+            eng = model.new_engine(inputs)
             eng.inject(start, 0, np.array([int(node)]))
             for t in range(start, n_steps):
                 eng.step(t)

@@ -148,6 +148,25 @@ class MessageTable:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
+    # -- changes during a run (made by the engines' methods, sim.engine.base.Engine) --
+    def start(self, i: int, time_h: float) -> None:
+        """Start message ``i`` at ``time_h`` unless it has started; its novelty clock
+        starts then too unless it borrows another's."""
+        if np.isnan(self.start_h[i]):
+            self.start_h[i] = time_h
+        if np.isnan(self.nov_start[i]):
+            self.nov_start[i] = self.start_h[i]
+
+    def set_visibility(self, i: int, visibility: float) -> None:
+        """Visibility multiplier of message ``i``'s later posts."""
+        self.visibility[i] = visibility
+
+    def attach_reply(self, i: int, reply: int, p: float, source: int) -> None:
+        """Show message ``reply`` (posted by ``source``) under readings of ``i`` with probability ``p``."""
+        self.reply_of[i] = reply
+        self.reply_p[i] = p
+        self.reply_src[i] = source
+
     def novelty_at(self, i: int, t_h: float) -> float:
         """Novelty of message ``i`` at time ``t_h`` (0 before it starts)."""
         x = self.messages[i]
