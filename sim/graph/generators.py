@@ -491,10 +491,7 @@ def _ranks_to_nodes(y, x0, top, perm, out):  # pragma: no cover - compiled
     the memory latency, which two threads overlap.
     """
     for i in nb.prange(y.shape[0]):
-        v = y[i] - x0
-        if v > top:
-            v = top
-        out[i] = perm[np.int64(v)]
+        out[i] = perm[np.int64(min(y[i] - x0, top))]
 
 
 def _rank_sampler(alpha: float, x0: float, n: int, rng: np.random.Generator, perm: np.ndarray):
