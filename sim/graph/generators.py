@@ -668,14 +668,10 @@ def small_world(
         hit = np.flatnonzero(rng.random(target) < p)
         dst[hit] = (src[hit] + 1 + rng.integers(0, n - 1, size=hit.size)) % n
     sampler = _uniform_pairs(n, rng)
+    src32, dst32 = src.astype(np.int32), dst.astype(np.int32)
+    del src, dst  # peak memory: only the int32 copies go on to the CSR build
     indptr, indices = _fill_to_target(
-        src.astype(np.int32),
-        dst.astype(np.int32),
-        n,
-        target,
-        directed=directed,
-        sampler=sampler,
-        rng=rng,
+        src32, dst32, n, target, directed=directed, sampler=sampler, rng=rng
     )
     return FollowerGraph(indptr, indices)
 
