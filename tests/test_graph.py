@@ -162,6 +162,24 @@ def test_csr_build_equals_lexsort_construction(n, m, hub, symmetric, dtype):
     assert np.array_equal(indices, ref_idx)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_merge_in_place_equals_copying_merge(seed):
+    """Exact: the in-place merge (used while a graph is built) gives the copying merge's arrays."""
+    from sim.graph import build_csr, merge_csr
+
+    r = rng(seed)
+    n = [1, 50, 3000][seed]
+    m_a, m_b = [(0, 3), (400, 60), (30_000, 900)][seed]
+    a = build_csr(r.integers(0, n, m_a), r.integers(0, n, m_a), n)
+    b = build_csr(r.integers(0, n, m_b), r.integers(0, n, m_b), n)
+    if seed == 2:  # b repeats some of a's edges, and the last rows of b are empty
+        s, d = FollowerGraph(*a).edges()
+        b = merge_csr(b, build_csr(s[:500], d[:500], n))
+    expected = merge_csr(a, b)
+    got = merge_csr((a[0].copy(), a[1].copy()), b, in_place=True)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+
+
 def test_undirected_input_is_reciprocal():
     g = FollowerGraph.from_edges([0, 1, 2], [1, 2, 0], 4, directed=False)
     assert g.n_edges == 6

@@ -101,7 +101,8 @@ def _bucket_sort(keys, bstart, shift, dbits, indices, indptr, kept):  # pragma: 
     """Sort each bucket by (row, column), drop repeats, write the columns in place.
 
     Inside a bucket: two least-significant-digit radix passes on the column
-    (digits of at most 13 bits) and a stable counting pass by row (2^shift
+    (each digit half of the column's bits: 13 bits up to 2^26 accounts) and a
+    stable counting pass by row (2^shift
     counters) that writes the columns to ``indices[bstart[b]:bstart[b+1]]``; the
     three histograms come from one read. Then repeats within each row are dropped
     and the kept columns packed from ``bstart[b]`` on. ``indptr[u + 1]`` receives
@@ -276,6 +277,66 @@ def _merge_kernel(indptr_a, indices_a, indptr_b, indices_b):  # pragma: no cover
 
 
 @nb.njit(cache=True)
+def _merge_into_kernel(indptr_a, indices_a, indptr_b, indices_b):  # pragma: no cover - compiled
+    """Row-wise union of two CSR arrays written into ``indices_a`` (room for both).
+
+    ``indices_a`` holds a's rows in ``[0, indptr_a[n])`` and has room for
+    ``indices_b`` after them. Returns the new indptr. Rows are merged from the
+    last one backwards: a row's output never starts before its input, so the
+    merge overwrites only values it has already read, and the rows before the
+    first row of b do not move.
+    """
+    n = indptr_a.shape[0] - 1
+    indptr = np.empty(n + 1, np.int64)
+    indptr[0] = 0
+    for u in range(n):
+        i = indptr_a[u]
+        ie = indptr_a[u + 1]
+        j = indptr_b[u]
+        je = indptr_b[u + 1]
+        c = ie - i
+        while j < je:  # count the columns of b's row that a's row lacks
+            v = indices_b[j]
+            while i < ie and indices_a[i] < v:
+                i += 1
+            if i == ie or indices_a[i] != v:
+                c += 1
+            j += 1
+        indptr[u + 1] = indptr[u] + c
+    for u in range(n - 1, -1, -1):
+        out = indptr[u + 1] - 1
+        i = indptr_a[u + 1] - 1
+        ia = indptr_a[u]
+        j = indptr_b[u + 1] - 1
+        jb = indptr_b[u]
+        if j < jb and out == i:
+            break  # no shift here, hence none before either
+        while i >= ia and j >= jb:
+            a = indices_a[i]
+            b = indices_b[j]
+            if a > b:
+                indices_a[out] = a
+                i -= 1
+            elif b > a:
+                indices_a[out] = b
+                j -= 1
+            else:
+                indices_a[out] = a
+                i -= 1
+                j -= 1
+            out -= 1
+        while i >= ia:
+            indices_a[out] = indices_a[i]
+            i -= 1
+            out -= 1
+        while j >= jb:
+            indices_a[out] = indices_b[j]
+            j -= 1
+            out -= 1
+    return indptr
+
+
+@nb.njit(cache=True)
 def _rows_kernel(indptr):  # pragma: no cover - compiled
     """The source (row) of every stored edge, int32."""
     n = indptr.shape[0] - 1
@@ -369,11 +430,37 @@ def build_csr(
 
 
 def merge_csr(
-    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    *,
+    in_place: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise union of two CSR arrays ``(indptr, indices)`` over the same nodes."""
+    """Row-wise union of two CSR arrays ``(indptr, indices)`` over the same nodes.
+
+    Parameters
+    ----------
+    a, b : tuple of numpy.ndarray
+        ``(indptr, indices)`` with sorted, duplicate-free rows.
+    in_place : bool
+        Grow ``a``'s indices array and merge into it (no second copy of the
+        edges; for a graph being built). ``a`` must not be used afterwards and
+        nothing may hold a view of its indices. Falls back to a copy when the
+        array does not own its memory.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(indptr, indices)`` of the union.
+    """
     if a[0].shape != b[0].shape:
         raise GraphError(f"cannot merge CSR arrays of {a[0].size - 1} and {b[0].size - 1} nodes")
+    ind = a[1]
+    if in_place and ind.flags.owndata and ind.flags.c_contiguous and ind.dtype == np.int32:
+        have = int(a[0][-1])
+        ind.resize(have + int(b[1].size), refcheck=False)  # realloc: grows in place when it can
+        indptr = _merge_into_kernel(a[0], ind, b[0], b[1])
+        ind.resize(int(indptr[-1]), refcheck=False)
+        return indptr, ind
     return _merge_kernel(a[0], a[1], b[0], b[1])
 
 

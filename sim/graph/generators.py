@@ -1,7 +1,7 @@
 """Random follower graphs, generated directly in CSR form.
 
 Every generator is linear in the number of edges (vectorised numpy draws plus the
-counting-sort CSR build of :mod:`sim.graph.csr`), draws all its randomness from
+radix-sort CSR build of :mod:`sim.graph.csr`), draws all its randomness from
 the ``rng`` it is given (a :class:`numpy.random.Generator`), and returns a
 :class:`~sim.graph.csr.FollowerGraph` without self-loops or duplicate edges.
 
@@ -174,7 +174,7 @@ def _top_up(
             break
     if small is None:
         return big
-    return merge_csr(big, small)
+    return merge_csr(big, small, in_place=True)  # big is this function's own
 
 
 def _uniform_pairs(n: int, rng: np.random.Generator) -> Sampler:
