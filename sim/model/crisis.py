@@ -25,7 +25,15 @@ if TYPE_CHECKING:
     from sim.model.agents import Brand
     from sim.model.buzz import BuzzModel
 
-__all__ = ["CrisisPlan", "underdog_bonus"]
+__all__ = ["SPREAD_MIN_SHARES", "CrisisPlan", "underdog_bonus"]
+
+#: A complaint "spreads" when at least this many shares of the negative messages
+#: (complaint and cover-up, the complainer's own post included) were made: an
+#: outbreak rather than one post that fizzled. Outcomes are bimodal (a complaint
+#: fizzles or spreads), so reports give the probability of spreading and the reach
+#: given that it spreads beside the mean (``negative_spread``,
+#: ``negative_reach_if_spread``).
+SPREAD_MIN_SHARES = 10
 
 
 def underdog_bonus(origin_followers: int, brand_followers: int, strength: float) -> float:
@@ -217,6 +225,8 @@ class CrisisPlan:
             "approval_delay_h": float(c.approval_delay_h),
             "negative_reach": int(negative_aware.sum()),
             "negative_shares": int(neg.sum()),
+            "negative_spread": int(neg.sum() >= SPREAD_MIN_SHARES),
+            "negative_reach_if_spread": float(negative_aware.sum()) if neg.sum() >= SPREAD_MIN_SHARES else np.nan,
             "peak_negative_per_h": float(neg.max()) if neg.size else 0.0,
             "t_peak_negative_h": float(peak_h),
             "time_to_contain_h": float(contain - c.start_h) if np.isfinite(contain) else np.nan,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.stats import describe, paired_difference
+from sim.model.crisis import SPREAD_MIN_SHARES  # one threshold for the runs table and the reports
 
 __all__ = [
     "NEGATIVE_MESSAGES",
@@ -30,10 +31,6 @@ __all__ = [
 #: Messages that carry bad news about the brand (the complaint and, after a
 #: discovered deletion, the cover-up story).
 NEGATIVE_MESSAGES = ("complaint", "coverup")
-
-#: A complaint "spreads" when at least this many accounts shared it (the
-#: complainer included): an outbreak rather than one post that fizzled.
-SPREAD_MIN_SHARES = 10
 
 #: Metrics compared with the baseline (paired difference) in :func:`crisis_outlook`.
 PAIRED_METRICS = ("negative_reach", "negative_shares", "customers_lost", "cost")
@@ -90,7 +87,12 @@ def crisis_outlook(
     pandas.DataFrame
         Columns ``setting``, ``runs``, ``p_spread``, ``p_spread_low``,
         ``p_spread_high`` (Wilson 95 %), ``reach_if_spread`` (mean negative reach
-        of the runs that spread; NaN if none), and for each of
+        of the runs that spread; NaN if none) with ``reach_if_spread_ci_low`` /
+        ``_ci_high`` (95 % t interval over those runs), and, for settings other
+        than the baseline, ``p_spread_diff`` (paired difference of the spread
+        indicator, with ``_diff_low``, ``_diff_high``, ``_p``) and
+        ``reach_if_spread_diff`` (paired over the replicates in which the
+        complaint spread under both settings, same suffixes); then for each of
         :data:`PAIRED_METRICS` its ``<m>_mean``, ``<m>_ci_low``, ``<m>_ci_high``
         and, for settings other than the baseline, ``<m>_diff``,
         ``<m>_diff_low``, ``<m>_diff_high``, ``<m>_p`` (paired on replicate).
@@ -118,7 +120,21 @@ def crisis_outlook(
             "p_spread_high": hi,
             "reach_if_spread": float(reach[spread].mean()) if k else math.nan,
         }
+        dr = describe(reach[spread])
+        row["reach_if_spread_ci_low"], row["reach_if_spread_ci_high"] = dr["ci_low"], dr["ci_high"]
         gi = g.set_index("replicate")
+        if name != baseline and len(base):
+            common = gi.index.intersection(base.index)
+            s_b = (base.loc[common, "negative_shares"].to_numpy(float) >= min_shares)
+            s_g = (gi.loc[common, "negative_shares"].to_numpy(float) >= min_shares)
+            r_b = np.where(s_b, base.loc[common, "negative_reach"].to_numpy(float), np.nan)
+            r_g = np.where(s_g, gi.loc[common, "negative_reach"].to_numpy(float), np.nan)
+            for key, a, b in (("p_spread", s_b.astype(float), s_g.astype(float)), ("reach_if_spread", r_b, r_g)):
+                pdiff = paired_difference(a, b)
+                row[f"{key}_diff"] = pdiff["mean"]
+                row[f"{key}_diff_low"] = pdiff["ci_low"]
+                row[f"{key}_diff_high"] = pdiff["ci_high"]
+                row[f"{key}_p"] = pdiff["p_value"]
         for m in PAIRED_METRICS:
             if m not in g.columns:
                 continue

@@ -22,6 +22,7 @@ __all__ = [
     "KEY_METRICS_CRISIS",
     "KEY_METRICS_TOPIC",
     "build_summary",
+    "spread_table",
     "format_metric",
     "key_metrics",
     "summary_markdown",
@@ -41,6 +42,8 @@ KEY_METRICS_TOPIC = (
 #: Metrics shown in the table of a crisis scenario (those present).
 KEY_METRICS_CRISIS = (
     "negative_reach",
+    "negative_spread",
+    "negative_reach_if_spread",
     "peak_negative_per_h",
     "time_to_contain_h",
     "nsi_final",
@@ -63,6 +66,8 @@ METRIC_LABELS = {
     "lifetime_h": "lifetime",
     "negative_reach": "negative reach",
     "negative_shares": "negative shares",
+    "negative_spread": "P(complaint spreads)",
+    "negative_reach_if_spread": "negative reach if it spreads",
     "peak_negative_per_h": "peak negative shares per hour",
     "t_peak_negative_h": "time to negative peak",
     "time_to_contain_h": "time to contain",
@@ -89,10 +94,14 @@ def build_summary(runset: RunSet) -> dict[str, Any]:
     dict
         The keys of :func:`summarise_runs` (``baseline``, ``variants``, ``metrics``,
         ``paired``, ``describe``, ``difference``) and ``scenario``,
-        ``description``, ``replicates``, ``seed``, ``engine``, ``key_metrics``.
+        ``description``, ``replicates``, ``seed``, ``engine``, ``key_metrics``;
+        with a crisis also ``outlook``: one record per variant of
+        :func:`sim.report.outlook.crisis_outlook` (probability that the complaint
+        spreads with its Wilson interval, reach given that it spreads, paired
+        differences to the baseline) and ``spread_min_shares``, its threshold.
     """
     stats = summarise_runs(runset.runs, runset.metrics, by="variant", baseline=runset.baseline)
-    return {
+    out = {
         "scenario": runset.scenario.name,
         "description": runset.scenario.description,
         "replicates": runset.replicates,
@@ -101,6 +110,28 @@ def build_summary(runset: RunSet) -> dict[str, Any]:
         "key_metrics": key_metrics(runset),
         **stats,
     }
+    table = spread_table(runset)
+    if table is not None:
+        from sim.report.outlook import SPREAD_MIN_SHARES
+
+        out["spread_min_shares"] = SPREAD_MIN_SHARES
+        out["outlook"] = table.to_dict(orient="records")
+    return out
+
+
+def spread_table(runset: RunSet) -> Any:
+    """Per variant: does the complaint spread, and how far when it does (or None).
+
+    :func:`sim.report.outlook.crisis_outlook` of the runs, in variant order,
+    against the run set's baseline; ``None`` for a scenario without a crisis.
+    """
+    from sim.report.outlook import crisis_outlook
+
+    runs = runset.runs
+    if runset.scenario.crisis is None or not {"negative_shares", "negative_reach"} <= set(runs.columns):
+        return None
+    names = [v.name for v in runset.variants]
+    return crisis_outlook(runs, baseline=runset.baseline, order=names)
 
 
 # ---------------------------------------------------------------------------
@@ -308,6 +339,10 @@ def summary_markdown(
         lines += _table(["metric", "mean [95 % CI]", "5–95 % of runs"], rows)
     lines.append("")
 
+    outlook = summary.get("outlook")
+    if outlook:
+        lines += _spread_section(outlook, summary.get("spread_min_shares"), baseline, comparing)
+
     if comparing and diffs:
         lines += [f"## Differences to {baseline} (paired by replicate)", ""]
         for v in names:
@@ -351,12 +386,62 @@ def summary_markdown(
         "- `series.csv` / `series.parquet`: hourly series of every run",
         "- `phases.csv` / `phases.parquet`: lifecycle phases per message of every run",
         "- `summary.json`: these statistics for every metric",
+        *(["- `outlook.csv`: per variant, P(spread), reach if it spreads, paired differences"]
+          if summary.get("outlook") else []),
         "- `manifest.json`: scenario, resolved parameters, seeds, versions",
         "",
     ]
     if command:
         lines += ["Reproduce with:", "", "```", command, "```", ""]
     return "\n".join(lines)
+
+
+def _pct(x: Any) -> str:
+    v = _num(x)
+    return "n/a" if not math.isfinite(v) else f"{100 * v:.0f} %"
+
+
+def _spread_section(
+    outlook: Sequence[Mapping[str, Any]], threshold: Any, baseline: Any, comparing: bool
+) -> list[str]:
+    """The "does it spread?" section of ``summary.md`` (bimodal outcomes)."""
+    lines = [
+        "## Does the complaint spread? (fizzle or outbreak)",
+        "",
+        (f"A crisis either fizzles or spreads, so the mean negative reach mixes two kinds of run. "
+         f"A run counts as *spread* when the complaint (and cover-up) got at least {threshold} shares. "
+         "P(spread) with its 95 % Wilson interval; reach if it spreads: mean [95 % CI] over the runs "
+         "that spread."),
+        "",
+    ]
+    head = ["variant", "P(spread)", "reach if it spreads", "mean negative reach"]
+    if comparing:
+        head += [f"Δ P(spread) vs {baseline}", "Δ reach if spread (both spread)"]
+    rows = []
+    for r in outlook:
+        row = [
+            f"**{r['setting']}**",
+            f"{_pct(r.get('p_spread'))} [{_pct(r.get('p_spread_low'))}, {_pct(r.get('p_spread_high'))}]",
+            _mean_ci({"mean": r.get("reach_if_spread"), "ci_low": r.get("reach_if_spread_ci_low"),
+                      "ci_high": r.get("reach_if_spread_ci_high")}, "negative_reach"),
+            _mean_ci({"mean": r.get("negative_reach_mean"), "ci_low": r.get("negative_reach_ci_low"),
+                      "ci_high": r.get("negative_reach_ci_high")}, "negative_reach"),
+        ]
+        if comparing:
+            if r.get("setting") == baseline:
+                row += ["—", "—"]
+            else:
+                dp = r.get("p_spread_diff")
+                lo, hi = _num(r.get("p_spread_diff_low")), _num(r.get("p_spread_diff_high"))
+                text = "n/a" if not math.isfinite(_num(dp)) else f"{100 * _num(dp):+.0f} pts"
+                if math.isfinite(lo) and math.isfinite(hi):
+                    text += f" [{100 * lo:+.0f}, {100 * hi:+.0f}]"
+                row.append(text)
+                row.append(_mean_ci({"mean": r.get("reach_if_spread_diff"),
+                                     "ci_low": r.get("reach_if_spread_diff_low"),
+                                     "ci_high": r.get("reach_if_spread_diff_high")}, "negative_reach"))
+        rows.append(row)
+    return lines + _table(head, rows) + [""]
 
 
 def text_table(runset: RunSet, summary: Mapping[str, Any]) -> str:

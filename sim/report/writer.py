@@ -510,6 +510,8 @@ def write_results(
             runset.cascades.to_parquet(tmp / "cascades.parquet", index=False)
             summary = build_summary(runset)
             _write_json(summary, tmp / "summary.json")
+            if summary.get("outlook"):
+                pd.DataFrame(summary["outlook"]).to_csv(tmp / "outlook.csv", index=False)
             figs, warnings = _draw_figures(runset, summary, tmp, kind) if figures else ({}, [])
             md = summary_markdown(runset, summary, figs, command=cmd_text)
             (tmp / "summary.md").write_text(md, encoding="utf-8")
