@@ -182,7 +182,13 @@ def add_compare(sub: Any) -> None:
         "--all", action="store_true", dest="all_claims",
         help="run the whole claim library (F1-F9) and write results/library/ (README.md, verdicts.json, figures)",
     )
-    p.add_argument("--quick", action="store_true", help="with --all: 4 replicates per variant (smoke test)")
+    p.add_argument("--quick", action="store_true",
+                   help="with --all: 4 replicates per variant and a tiny robustness grid (smoke test)")
+    p.add_argument("--robustness", choices=["l9", "full", "off"], default="l9",
+                   help="with --all: the robustness grid of graph settings each claim is judged on "
+                   "(l9: 9 of the 27 settings, an orthogonal array; full: all 27; off: none)")
+    p.add_argument("--scheduler", default=None,
+                   help="with --all: where the robustness sweeps run (as `buzzsim sweep --scheduler`)")
     p.set_defaults(func=cmd_compare)  # fmt: skip
 
 
@@ -342,7 +348,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         out = run_library(
             Path(args.out) if args.out else Path("results/library"), workers=args.workers,
-            quick=args.quick, progress=not args.quiet,
+            quick=args.quick, progress=not args.quiet, robust=args.robustness != "off",
+            robust_design="l9" if args.robustness == "off" else args.robustness, scheduler=args.scheduler,
         )
         print(out / "README.md")
         return 0

@@ -454,6 +454,9 @@ def run_library(
     *,
     claims: Sequence[str] | None = None,
     progress: bool = True,
+    robust: bool = True,
+    robust_design: str = "l9",
+    scheduler: str | None = None,
 ) -> Path:
     """Run the claim library and write its report.
 
@@ -470,6 +473,14 @@ def run_library(
         Only these claims (e.g. ``["F5", "F9"]``); default all of F1–F9.
     progress : bool, default True
         Progress bars on a terminal.
+    robust : bool, default True
+        Also judge each claim across the robustness grid of graph settings
+        (:mod:`sim.robustness`; with ``quick``, its tiny grid): a robustness table
+        per claim in the README and ``robust`` / ``robustness`` in ``verdicts.json``.
+    robust_design : {"l9", "full"}
+        The robustness design (see :func:`sim.robustness.design_settings`).
+    scheduler : str, optional
+        Where the robustness sweeps run (as ``buzzsim sweep --scheduler``).
 
     Returns
     -------
@@ -498,6 +509,15 @@ def run_library(
     with atomic_dir(out, force=True) as tmp:
         (tmp / "figures").mkdir()
         (tmp / "runs").mkdir()
+        rob: dict[str, Any] = {}
+        if robust:
+            from sim.robustness import judge_grid
+
+            rob = judge_grid(
+                chosen, runsets, tmp / "robustness", quick=quick, design=robust_design,
+                workers=workers, scheduler=scheduler,
+                log=(lambda msg: print(f"robustness {msg}", flush=True)) if progress else None,
+            )
         for name, rs in runsets.items():
             rs.runs.to_csv(tmp / "runs" / f"{name}.csv", index=False)
         sections = []
@@ -518,7 +538,12 @@ def run_library(
                 why = c.explain(rs.runs) if c.explain else "Failed checks: " + "; ".join(
                     k.what for k in checks if not k.passed
                 ) + "."
-            sections.append(_claim_section(c, verdict, checks, stats, fig_name, rs.replicates, why))
+            section = _claim_section(c, verdict, checks, stats, fig_name, rs.replicates, why)
+            if c.id in rob:
+                from sim.robustness import robustness_markdown
+
+                section += "\n" + robustness_markdown(c.id, rob[c.id])
+            sections.append(section)
             results.append(
                 {
                     "id": c.id,
@@ -532,6 +557,8 @@ def run_library(
                     "replicates": rs.replicates,
                     "seed": rs.scenario.run.seed,
                     "figure": f"figures/{fig_name}" if fig_name else None,
+                    "robust": rob[c.id]["robust"] if c.id in rob else None,
+                    "robustness": rob.get(c.id),
                 }
             )
         now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -546,12 +573,20 @@ def run_library(
             "`sim/library.py`); 95 % confidence intervals are Student-t intervals over replicates, "
             "differences are paired by replicate. A claim the model does not reproduce is reported as such."),
             "",
-            "| claim | verdict | scenario |",
-            "|---|---|---|",
+            "| claim | verdict | holds across graphs | scenario |",
+            "|---|---|---|---|",
         ]
         for r in results:
+            rb = r.get("robustness")
+            across = f"{rb['holds_in']} of {rb['settings']}" if rb else "not run"
             head.append(f"| [{r['id']}](#{r['id'].lower()}--{r['verdict'].replace(' ', '-')}) | "
-                        f"{r['verdict']} | `{r['scenario']}` |")
+                        f"{r['verdict']} | {across} | `{r['scenario']}` |")
+        if rob:
+            first = next(iter(rob.values()))
+            head += ["", (f"*Holds across graphs*: the same rule judged in each setting of the robustness "
+                          f"design — {first['design']}, {first['replicates']} paired replicates per variant "
+                          "and setting, run through `buzzsim sweep` (`sim/robustness.py`). Each claim's "
+                          "section ends with its table.")]
         text = "\n".join(head) + "\n\n" + "\n".join(sections)
         (tmp / "README.md").write_text(text, encoding="utf-8")
         payload = {"generated": now, "quick": bool(quick), "claims": results}
