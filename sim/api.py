@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from sim.errors import ScenarioError
 from sim.result import Result
 from sim.scenario.schema import Scenario
 
-__all__ = ["simulate", "build_model"]
+__all__ = ["build_model", "simulate"]
 
 
 def _scenario(config: str | Path | dict[str, Any] | Scenario) -> Scenario:
@@ -22,6 +25,9 @@ def build_model(config: str | Path | dict[str, Any] | Scenario, seed: int | None
     from sim.model.buzz import BuzzModel
 
     sc = _scenario(config)
+    bad_type = isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+    if seed is not None and (bad_type or not 0 <= int(seed) < 2**63):
+        raise ScenarioError(f"seed = {seed!r} must be an integer >= 0 and < 2**63")
     return BuzzModel(sc, sc.run.seed if seed is None else int(seed), engine or sc.run.engine)
 
 

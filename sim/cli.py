@@ -171,7 +171,8 @@ def add_compare(sub: Any) -> None:
     p.add_argument(
         "--baseline",
         metavar="NAME",
-        help="variant to measure differences against (default: baseline)",
+        help="variant to measure differences against (default: the variant named 'baseline', "
+        "else the first variant without overrides, else the scenario as written)",
     )
     p.add_argument(
         "scenario", metavar="SCENARIO", nargs="?",

@@ -395,7 +395,7 @@ def _connect(distributed: Any, addr: str, timeout: float) -> Any:
     def target() -> None:
         try:
             box["client"] = distributed.Client(addr, timeout=f"{timeout}s", set_as_default=False)
-        except BaseException as exc:  # reported in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - reported in the caller's thread
             box["error"] = exc
 
     t = threading.Thread(target=target, name="buzzsim-dask-connect", daemon=True)
