@@ -145,3 +145,12 @@ def test_finished_sweep_leaves_no_lock(tmp_path):
     assert (tmp_path / "sw" / "sweep.json").is_file()
     assert not (tmp_path / "sw" / ".lock").exists()
     assert res.points_run == 2
+
+
+def test_scenario_text_is_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    code = f"__import__('os').system('touch {marker}')"
+    p = tmp_path / "evil.toml"
+    p.write_text(f'name = "{code}"\ndescription = "{code}"\n[[messages]]\nname = "{code}"\n')
+    sc = load_scenario(p)
+    assert sc.name == code and not marker.exists()
