@@ -95,7 +95,7 @@ def test_sigkill_leaves_no_process_behind(scenario, tmp_path):
             proc.kill()
 
 
-@pytest.mark.parametrize("delay_s", [0.3, 0.6, 0.9, 1.2, 1.6, 2.0, 3.0])
+@pytest.mark.parametrize("delay_s", [0.3, 0.9, 1.4, 2.0, 3.0])
 def test_ctrl_c_at_any_moment(scenario, tmp_path, delay_s):
     """Ctrl-C (SIGINT to the process group) during start-up, run and writing."""
     out = tmp_path / "o"
