@@ -39,7 +39,7 @@ NonNegFloat = Annotated[float, Field(ge=0.0, le=BIG)]
 #: hours within ten years (start times, delays)
 Hours = Annotated[float, Field(ge=0.0, le=24 * 3650)]
 #: a multiplier of a rate or hazard (virality, appeal, credibility, strengths)
-Factor = Annotated[float, Field(ge=0.0, le=1000.0)]
+Factor = Annotated[float, Field(ge=0.0, le=1_000_000.0)]
 #: a count of accounts (at most the largest graph, 2 × 10^8)
 Accounts = Annotated[int, Field(ge=0, le=200_000_000)]
 

@@ -394,7 +394,7 @@ def _connect(distributed: Any, addr: str, timeout: float) -> Any:
 
     def target() -> None:
         try:
-            box["client"] = distributed.Client(addr, timeout=f"{timeout}s", set_as_default=False)
+            box["client"] = distributed.Client(addr, timeout=f"{timeout}s")
         except BaseException as exc:  # noqa: BLE001 - reported in the caller's thread
             box["error"] = exc
 
