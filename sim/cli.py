@@ -128,7 +128,7 @@ def run_options() -> argparse.ArgumentParser:
         help="the run folder (default: results/<scenario>/<timestamp>-<id>/)",
     )
     o.add_argument(
-        "--force", action="store_true", help="replace --out if it exists and is not empty"
+        "--force", action="store_true", help="replace --out if it is a result folder buzzsim wrote (manifest.json)"
     )
     o.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     o.add_argument(

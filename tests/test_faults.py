@@ -132,7 +132,7 @@ def test_sweep_killed_then_resumed_equals_a_straight_sweep(tmp_path):
 
     sc = tmp_path / "tiny.toml"
     sc.write_text(TINY_TOML)
-    args = ["sweep", str(sc), "--param", "crisis.approval_delay_h=0:24:2",
+    args = ["sweep", str(sc), "--param", "crisis.approval_delay_h=0:24:4",
             "-n", "1", "--no-figures", "-q"]
     killed = tmp_path / "killed"
     proc = subprocess.Popen([*BUZZSIM, *args, "-j", "2", "--out", str(killed)],
@@ -162,5 +162,5 @@ def test_sweep_killed_then_resumed_equals_a_straight_sweep(tmp_path):
                        capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
     a, b = load_results(killed), load_results(straight)
-    assert len(a) == 13 and done_before < 13
+    assert len(a) == 7 and done_before < 7
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
