@@ -61,7 +61,11 @@ def test_web_server_is_not_a_scheduler(tmp_path, monkeypatch):
     from sim.sweep import executors, run_sweep
 
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 2.0)
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # the dask handshake it refuses is expected
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     out = tmp_path / "sw"
     try:
