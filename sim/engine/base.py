@@ -52,6 +52,21 @@ class RuleParams:
     lost_threshold: float = -0.3
     #: the brand's account (-1: none): its posts skip followers that unfollowed it
     brand_node: int = -1
+    #: the feed (``[feed]``, docs/model.md "Feed"): items a session reads (0: unlimited),
+    #: ranking (0 chronological, 1 engagement), background items per followed account
+    #: per hour, the engagement score's age half-life (h), the background items'
+    #: engagement tail exponent, and the window (h) of a message's recent shares
+    feed_k: int = 0
+    feed_ranking: int = 0
+    feed_background: float = 0.0
+    feed_half_life_h: float = 6.0
+    feed_alpha: float = 1.5
+    feed_window_h: float = 6.0
+
+    @property
+    def feed_limited(self) -> bool:
+        """Whether the feed can hide a post (finite ``k`` and some background)."""
+        return self.feed_k > 0 and self.feed_background > 0.0
 
     @classmethod
     def from_dynamics(cls, dynamics, **given) -> RuleParams:

@@ -18,7 +18,19 @@ from sim.model.presets import apply_preset
 from sim.model.visibility import circadian_profile, online_rate, reading_table
 from sim.scenario.schema import MessageConfig, Scenario
 
-__all__ = ["BuzzModel"]
+__all__ = ["BuzzModel", "feed_rule_params"]
+
+
+def feed_rule_params(feed) -> dict:
+    """The :class:`RuleParams` fields of a scenario's ``[feed]`` (unlimited: ``feed_k`` 0)."""
+    return dict(
+        feed_k=int(feed.items_per_session or 0),
+        feed_ranking=1 if feed.ranking == "engagement" else 0,
+        feed_background=float(feed.background_per_account_h),
+        feed_half_life_h=float(feed.engagement_half_life_h),
+        feed_alpha=float(feed.engagement_alpha),
+        feed_window_h=float(feed.engagement_window_h),
+    )
 
 
 class BuzzModel(mesa.Model):
@@ -101,6 +113,7 @@ class BuzzModel(mesa.Model):
             nsi_band=0.1,
             lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else -0.3,
             brand_node=int(pop.brand_node),
+            **feed_rule_params(sc.feed),
         )
         circadian = circadian_profile(sc.population.circadian)
         reading = ReadingParams(

@@ -52,6 +52,8 @@ SECTION_ORDER = (
     "population",
     "brand",
     "dynamics",
+    "feed",
+    "trending",
     "messages",
     "crisis",
     "analysis",
