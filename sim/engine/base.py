@@ -109,6 +109,9 @@ class EngineInputs:
     seed: int
     #: record every share for the cascade trees (``run.record_cascades``)
     record_cascades: bool = True
+    #: readings may come from outside the follower graph (:meth:`Engine.expose`, the
+    #: trending list): the fast engine then keeps to its general kernel
+    direct_readings: bool = False
 
 
 @dataclass
@@ -227,6 +230,13 @@ class Engine(abc.ABC):
     def attach_reply(self, m: int, reply: int, p: float, source: int) -> None:
         """Show message ``reply`` (by account ``source``) under every later reading
         of ``m`` with probability ``p`` (a brand's answer under a complaint)."""
+
+    @abc.abstractmethod
+    def expose(self, t: int, m: int, accounts: np.ndarray, times: np.ndarray, source: int) -> None:
+        """Readings of message ``m`` by ``accounts`` at ``times`` (hours, within step
+        ``t``, nondecreasing), as if from a post of ``source``, outside the follower
+        graph (the trending list shows the topic); processed in step ``t`` with the
+        other readings, by the same rule. Needs ``inputs.direct_readings``."""
 
     @abc.abstractmethod
     def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:

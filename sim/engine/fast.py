@@ -133,6 +133,20 @@ class FastEngine(Engine):
             raise RuntimeError("attach_reply: a reply needs the general kernel, not the synchronous path")
         self.inputs.messages.attach_reply(m, reply, p, source)
 
+    def expose(self, t: int, m: int, accounts: np.ndarray, times: np.ndarray, source: int) -> None:
+        """Readings of ``m`` by ``accounts`` at ``times`` in step ``t`` from ``source``
+        (outside the graph: the trending list); queued in step ``t``'s bucket."""
+        if self.synchronous:
+            raise RuntimeError("expose: direct readings need inputs.direct_readings (the general kernel)")
+        acc = np.asarray(accounts, dtype=np.int32)
+        if acc.size == 0:
+            return
+        need = acc.size // K.CHUNK + 2
+        if self.qstate[0] < need:
+            self.queue = K.grow_queue(*self.queue, self.qstate, need)
+        K.enqueue(t, np.asarray(times, dtype=np.float64), acc, int(m), int(source), *self.queue, self.buckets,
+                  self.qstate)
+
     def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
         """Move the sentiment of ``accounts`` by ``delta`` (bounded update)."""
         K.shift_sentiment(np.asarray(accounts, dtype=np.int64), float(delta), self.b_people, self.b_state,

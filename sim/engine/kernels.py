@@ -551,6 +551,35 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
 
 
 @nb.njit(cache=True)
+def enqueue(t, times, accs, m, src, q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate):
+    """Append readings of message ``m`` from ``src`` by ``accs`` at ``times`` to the
+    bucket of step ``t`` (readings from outside the follower graph; the caller made
+    room: ``len(times) // CHUNK + 1`` free chunks)."""
+    bb = t % buckets.shape[0]
+    for k in range(times.shape[0]):
+        tail = buckets[bb, B_TAIL]
+        if tail < 0 or buckets[bb, B_FILL] == CHUNK:
+            qstate[0] -= 1
+            c = c_free[qstate[0]]
+            c_next[c] = -1
+            if tail < 0:
+                buckets[bb, B_HEAD] = c
+            else:
+                c_next[tail] = c
+            buckets[bb, B_TAIL] = c
+            buckets[bb, B_FILL] = 0
+            tail = c
+        i = tail * CHUNK + buckets[bb, B_FILL]
+        q_time[i] = times[k]
+        q_acc[i] = accs[k]
+        q_msg[i] = m
+        q_src[i] = src
+        buckets[bb, B_FILL] += 1
+        buckets[bb, B_COUNT] += 1
+        qstate[1] += 1
+
+
+@nb.njit(cache=True)
 def prepare_step(
     t, dt, inj_acc, inj_msg, n_bits,
     q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate,

@@ -353,6 +353,13 @@ class ReferenceEngine(Engine):
         """Show ``reply`` under later readings of ``m`` with probability ``p``."""
         self.inputs.messages.attach_reply(m, reply, p, source)
 
+    def expose(self, t: int, m: int, accounts: np.ndarray, times: np.ndarray, source: int) -> None:
+        """Readings of ``m`` by ``accounts`` at ``times`` from ``source``, outside the
+        follower graph (the trending list): queued like any other reading."""
+        for w, time in zip(np.asarray(accounts).tolist(), np.asarray(times).tolist()):
+            self._seq += 1
+            heapq.heappush(self.queue, Reading(time, self._seq, w, m, int(source)))
+
     def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
         """Move the sentiment of ``accounts`` by ``delta`` (the brand's engagement with fans)."""
         d = max(-1.0, min(1.0, float(delta)))

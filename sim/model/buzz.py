@@ -52,7 +52,10 @@ class BuzzModel(mesa.Model):
        what they originate or accepted.
     3. **Engine** — readings due at ``t`` are processed (awareness, sentiment,
        effects, share decisions) and every post of step ``t`` lands in the feeds of
-       the poster's followers, to be read at a later step or never.
+       the poster's followers, to be read at a later step or never. With a trending
+       list (:mod:`sim.model.trending`), the topics it lists are first shown to
+       online accounts outside the graph (readings in this step), and after the
+       engine the list is re-ranked from the step's shares.
     4. **Data collection** — the ``DataCollector`` records the step's counts.
 
     Parameters
@@ -130,7 +133,7 @@ class BuzzModel(mesa.Model):
         self.inputs = EngineInputs(
             population=pop, messages=self.messages, rules=rules, gtable=gtable, rho=rho, reading=reading,
             key=rng_mod.engine_key(seed), n_steps=self.n_steps, dt_h=self.dt_h, seed=self.run_seed,
-            record_cascades=sc.run.record_cascades,
+            record_cascades=sc.run.record_cascades, direct_readings=sc.trending.enabled,
         )
         if engine not in ("fast", "reference"):
             raise ScenarioError(f"run.engine: unknown engine {engine!r} (fast, reference)")
@@ -178,6 +181,13 @@ class BuzzModel(mesa.Model):
             KOL(self, int(node), float(pop.propensity[node]), kol_schedule.get(int(node)))
             for node in pop.kol_nodes
         ]
+
+        #: the trending list (sim.model.trending), when [trending] is enabled
+        self.trending = None
+        if sc.trending.enabled:
+            from sim.model.trending import TrendingList
+
+            self.trending = TrendingList(self, sc.trending, circadian)
 
         reporters = {"mean_sentiment": lambda mdl: mdl.mean_sentiment()}
         for i, name in enumerate(self.messages.names):
@@ -269,7 +279,11 @@ class BuzzModel(mesa.Model):
             self.brand.step()
         for kol in self.kols:
             kol.step()
+        if self.trending is not None:
+            self.trending.expose(t)
         self.engine.step(t)
+        if self.trending is not None:
+            self.trending.update(t)
         self.datacollector.collect(self)
 
     def run(self) -> BuzzModel:

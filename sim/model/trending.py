@@ -119,7 +119,7 @@ class TrendingList:
         listed = rank > 0
         self.listed_steps += listed
         first = listed & np.isnan(self.first_h)
-        self.first_h[first] = t * m.dt_h
+        self.first_h[first] = now  # the list shows it from the end of step t
         self.best = np.where(listed & ((self.best == 0) | (rank < self.best)), rank, self.best)
 
     def expose(self, t: int) -> None:
