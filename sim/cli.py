@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sim.calibration.cli import add_calibrate_parser, add_data_options, cmd_validate_data
 from sim.errors import BuzzsimError
 from sim.sweep.cli import add_sweep_parser
 
@@ -219,10 +220,13 @@ def add_validate(sub: Any) -> None:
     )
     p.add_argument("--quick", action="store_true", help="fewer replicates (about 15 s)")
     p.add_argument("--out", metavar="DIR", help="report folder (default results/validate/<time>)")
+    add_data_options(p)  # --data FILE and its sampling options (sim.calibration.cli)
     p.set_defaults(func=cmd_validate)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if getattr(args, "data", None):
+        return cmd_validate_data(args)
     from sim.validate import run_validation
 
     folder = run_validation(Path(args.out) if args.out else None, quick=args.quick)
@@ -291,6 +295,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 #: Functions that add a subcommand's parser; append to add a subcommand.
 SUBCOMMANDS: list[Callable[[Any], None]] = [
     add_run, add_compare, add_sweep_parser, add_list, add_show, add_validate, add_bench, add_app,
+    add_calibrate_parser,
 ]
 
 
