@@ -317,6 +317,8 @@ def poisson_cdf(k, mu):
     for i in range(1, k + 1):
         term *= mu / i
         total += term
+        if i > mu and term < 1e-17 * total:
+            break  # the terms left fall faster than geometrically: the sum is exact to double precision
     return min(1.0, total)
 
 

@@ -13,7 +13,8 @@ by every rank: busy and quiet hours). A message's rank is one plus the backgroun
 topics and messages with more volume (ties: the earlier message first); it is listed
 while its rank is at most ``list_size`` and leaves as soon as its volume falls below
 the last slot's. A bought slot holds a message at a fixed rank for some hours whatever
-its volume (the others move down one); it costs ``slot_cost_per_hour``.
+its volume, unless it ranks higher on its own (the entries below move down one); it
+costs ``slot_cost_per_hour``.
 
 A listed topic is shown to accounts outside the follower graph: in a step of ``dt``
 hours the topic at rank ``r`` is offered to ``Poisson(N_people × x1 × r^(-b) × dt)``
@@ -100,21 +101,19 @@ class TrendingList:
         started = np.isfinite(m.messages.start_h)
         bg = self.background(t)
         now = (t + 1) * m.dt_h
-        fixed: dict[int, int] = {}
-        for msg, rank, start, end in self.bought:
-            if start <= now < end and started[msg]:
-                fixed[msg] = rank
         rank = np.zeros_like(self.rank)
-        order = sorted((i for i in range(len(volume)) if i not in fixed and volume[i] > 0 and started[i]),
-                       key=lambda i: (-volume[i], i))
-        taken = sorted(fixed.values())
+        order = sorted((i for i in range(len(volume)) if volume[i] > 0 and started[i]), key=lambda i: (-volume[i], i))
         for pos, i in enumerate(order):
-            r = 1 + int(np.count_nonzero(bg > volume[i])) + pos  # background and messages above it
-            r += sum(1 for b in taken if b <= r)  # bought slots above (or at) it push it down
-            if r <= self.cfg.list_size:
-                rank[i] = r
-        for i, r in fixed.items():
-            rank[i] = min(r, self.cfg.list_size)
+            rank[i] = 1 + int(np.count_nonzero(bg > volume[i])) + pos  # background topics and messages above it
+        # bought slots: the message is shown at its bought rank unless it ranks higher on
+        # its own; the entries from that rank down move down one
+        for msg, bought, start, end in self.bought:
+            if not (start <= now < end and started[msg]) or 0 < rank[msg] <= bought:
+                continue
+            own = rank[msg] if rank[msg] > 0 else np.iinfo(np.int64).max
+            rank[(rank >= bought) & (rank < own)] += 1
+            rank[msg] = bought
+        rank[rank > self.cfg.list_size] = 0
         self.rank = rank
         listed = rank > 0
         self.listed_steps += listed
