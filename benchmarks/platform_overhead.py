@@ -18,8 +18,6 @@ import statistics
 import time
 
 
-
-
 def scenario(n: int, on: bool | str) -> dict:
     """The 14-day scenario: a hot topic, a brand with a campaign post and a crisis;
     ``on``: True (feed and list), "feed", "trending" or False."""

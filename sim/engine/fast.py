@@ -287,7 +287,7 @@ def recent_shares(new_shares: np.ndarray, t: int, window_h: float, dt_h: float) 
     """Each message's shares in the steps of the last ``window_h`` hours before step
     ``t`` (the engagement score of the feed; the shares of step ``t`` itself count from
     the next step)."""
-    w = max(1, int(round(window_h / dt_h)))
+    w = max(1, round(window_h / dt_h))
     return new_shares[max(0, t - w):t].sum(axis=0).astype(np.float64)
 
 

@@ -23,14 +23,14 @@ __all__ = ["BuzzModel", "feed_rule_params"]
 
 def feed_rule_params(feed) -> dict:
     """The :class:`RuleParams` fields of a scenario's ``[feed]`` (unlimited: ``feed_k`` 0)."""
-    return dict(
-        feed_k=int(feed.items_per_session or 0),
-        feed_ranking=1 if feed.ranking == "engagement" else 0,
-        feed_background=float(feed.background_per_account_h),
-        feed_half_life_h=float(feed.engagement_half_life_h),
-        feed_alpha=float(feed.engagement_alpha),
-        feed_window_h=float(feed.engagement_window_h),
-    )
+    return {
+        "feed_k": int(feed.items_per_session or 0),
+        "feed_ranking": 1 if feed.ranking == "engagement" else 0,
+        "feed_background": float(feed.background_per_account_h),
+        "feed_half_life_h": float(feed.engagement_half_life_h),
+        "feed_alpha": float(feed.engagement_alpha),
+        "feed_window_h": float(feed.engagement_window_h),
+    }
 
 
 class BuzzModel(mesa.Model):

@@ -64,7 +64,7 @@ class TrendingList:
         self.activity = pop.activity
         self.scale = pop.n / 1e6
         self.rng = rng_mod.generator(model.run_seed, "trending")
-        self.window_steps = max(1, int(round(cfg.window_h / model.dt_h)))
+        self.window_steps = max(1, round(cfg.window_h / model.dt_h))
         #: current rank per message (0: not listed)
         self.rank = np.zeros(n_msg, dtype=np.int64)
         self.source = np.full(n_msg, -1, dtype=np.int64)
@@ -86,7 +86,7 @@ class TrendingList:
     def background(self, t: int) -> np.ndarray:
         """Volumes of the background topics of ranks 1..list_size at step ``t`` (decreasing)."""
         c = self.cfg
-        hour = int(math.floor(t * self.model.dt_h + 1e-9)) % 24
+        hour = math.floor(t * self.model.dt_h + 1e-9) % 24
         noise = math.exp(c.background_noise * self.rng.standard_normal() - c.background_noise**2 / 2.0)
         ranks = np.arange(1, c.list_size + 1, dtype=float)
         window_h = self.window_steps * self.model.dt_h
@@ -129,7 +129,7 @@ class TrendingList:
             return
         c = self.cfg
         dt = m.dt_h
-        hour = int(math.floor(t * dt + 1e-9)) % 24
+        hour = math.floor(t * dt + 1e-9) % 24
         circ = self.circadian[hour]
         for i in np.flatnonzero(self.rank):
             r = int(self.rank[i])

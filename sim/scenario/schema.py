@@ -13,18 +13,18 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "TOPIC_PRESETS",
     "AnalysisConfig",
     "BrandConfig",
     "CrisisConfig",
     "DynamicsConfig",
     "FeedConfig",
-    "TrendingConfig",
     "GraphConfig",
     "MessageConfig",
     "PopulationConfig",
     "RunConfig",
     "Scenario",
-    "TOPIC_PRESETS",
+    "TrendingConfig",
 ]
 
 
