@@ -129,7 +129,7 @@ def run_options() -> argparse.ArgumentParser:
         help="the run folder (default: results/<scenario>/<timestamp>-<id>/)",
     )
     o.add_argument(
-        "--force", action="store_true", help="replace --out if it exists and is not empty"
+        "--force", action="store_true", help="replace --out if it is a result folder buzzsim wrote (manifest.json)"
     )
     o.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     o.add_argument(
@@ -172,7 +172,8 @@ def add_compare(sub: Any) -> None:
     p.add_argument(
         "--baseline",
         metavar="NAME",
-        help="variant to measure differences against (default: baseline)",
+        help="variant to measure differences against (default: the variant named 'baseline', "
+        "else the first variant without overrides, else the scenario as written)",
     )
     p.add_argument(
         "scenario", metavar="SCENARIO", nargs="?",
