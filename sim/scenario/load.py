@@ -52,6 +52,8 @@ SECTION_ORDER = (
     "population",
     "brand",
     "dynamics",
+    "feed",
+    "trending",
     "messages",
     "crisis",
     "analysis",
@@ -811,6 +813,10 @@ def scenario_to_toml(scenario: Scenario, *, header: str | None = None) -> str:
 
     data = scenario.model_dump(mode="python")
     data.pop("variants", None)
+    # a default whose meaning depends on the graph ("500 fans, or every account of a
+    # smaller graph") is written only when set, so the file means what the scenario did
+    if "fans" not in scenario.brand.model_fields_set:
+        data.get("brand", {}).pop("fans", None)
     out: dict[str, Any] = {k: data[k] for k in SECTION_ORDER if k in data}
     if scenario.variants:
         rows = []
