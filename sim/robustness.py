@@ -313,12 +313,12 @@ def robustness_markdown(claim_id: str, rob: Mapping[str, Any]) -> str:
     """The robustness table of one claim for ``results/library/README.md``."""
     k, m = rob["holds_in"], rob["settings"]
     lines = [
-        f"**Robustness.** The claim holds in **{k} of {m}** graph settings ({rob['design']}; "
+        (f"**Robustness.** The claim holds in **{k} of {m}** graph settings ({rob['design']}; "
         f"{rob['replicates']} paired replicates per variant and setting; variants "
         f"{', '.join(f'`{v}`' for v in rob['variants'])}). Of the other settings, "
         f"{rob.get('underpowered_in', 0)} fail only because a 95 % CI includes 0 while the paired "
         "difference points the claimed way (too few replicates or too small an effect to tell); "
-        "the rest show no difference or the opposite.",
+        "the rest show no difference or the opposite."),
         "",
         "| graph size | mean degree | kind | verdict | failed checks |",
         "|---:|---:|---|---|---|",

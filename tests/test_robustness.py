@@ -36,7 +36,7 @@ def test_grid_cells_are_the_library_runs_in_that_setting(tmp_path):
     from sim.scenario.variants import with_overrides
 
     f5 = next(c for c in CLAIMS if c.id == "F5")
-    grid = {"graph.n": (600, 700, 800), "graph.mean_degree": (4, 5, 6), **{"graph.kind": QUICK_GRID["graph.kind"]}}
+    grid = {"graph.n": (600, 700, 800), "graph.mean_degree": (4, 5, 6), "graph.kind": QUICK_GRID["graph.kind"]}
     rs = run_variants("fake_followers", replicates=2, workers=1, progress=False)
     rob = judge_grid([f5], {"fake_followers": rs}, tmp_path / "rob", grid=grid, replicates=2, workers=1)["F5"]
     assert rob["settings"] == 9 and 0 <= rob["holds_in"] <= 9

@@ -22,9 +22,9 @@ __all__ = [
     "KEY_METRICS_CRISIS",
     "KEY_METRICS_TOPIC",
     "build_summary",
-    "spread_table",
     "format_metric",
     "key_metrics",
+    "spread_table",
     "summary_markdown",
 ]
 
