@@ -7,13 +7,17 @@ import numpy as np
 
 from sim import rng as rng_mod
 from sim.engine.base import Engine, EngineInputs, ReadingParams, RuleParams
+from sim.engine.fast import FastEngine
+from sim.engine.reference import ReferenceEngine
 from sim.errors import ScenarioError
 from sim.graph import FollowerGraph, build_graph, from_networkx
 from sim.graph.memory import check_model_memory
 from sim.model.agents import KOL, Brand
+from sim.model.crisis import CrisisPlan
 from sim.model.messages import Message, MessageTable
 from sim.model.population import FOLLOWER, Population, build_population
 from sim.model.presets import apply_preset
+from sim.model.tactics import TACTIC_ORIGINS, Tactics, n_hunters
 from sim.model.visibility import circadian_profile, online_rate, reading_table
 from sim.scenario.schema import MessageConfig, Scenario
 
@@ -71,8 +75,6 @@ class BuzzModel(mesa.Model):
             graph = build_graph(sc.graph, rng_mod.generator(seed, "graph"))
         elif not isinstance(graph, FollowerGraph):
             graph = from_networkx(graph)
-        from sim.model.tactics import TACTIC_ORIGINS, Tactics, n_hunters
-
         self.population: Population = build_population(
             graph, sc.population, sc.brand, rng_mod.generator(seed, "population"), hunters=n_hunters(sc)
         )
@@ -85,8 +87,6 @@ class BuzzModel(mesa.Model):
                 messages[i].annoyance = sc.dynamics.ad_annoyance
         self.crisis_plan = None
         if sc.crisis is not None:
-            from sim.model.crisis import CrisisPlan
-
             if pop.brand_node < 0:
                 raise ScenarioError("crisis: a crisis needs the brand account (brand.enabled = true)")
             self.crisis_plan = CrisisPlan(self, sc.crisis, messages, seeding)
@@ -189,11 +189,7 @@ class BuzzModel(mesa.Model):
         model.
         """
         if self.engine_name == "fast":
-            from sim.engine.fast import FastEngine
-
             return FastEngine(inputs)
-        from sim.engine.reference import ReferenceEngine
-
         return ReferenceEngine(inputs, host if host is not None else mesa.Model(rng=rng_mod.generator(inputs.seed, "helper")))
 
     def step_of(self, hour: float) -> int:

@@ -35,6 +35,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim import rng as rng_mod
+from sim.engine.base import EngineInputs
+from sim.model.messages import MessageTable
+from sim.scenario.schema import BrandConfig
 
 if TYPE_CHECKING:
     from sim.model.buzz import BuzzModel
@@ -44,6 +47,7 @@ __all__ = [
     "Selection",
     "brute_force",
     "celf",
+    "kol_terms",
     "reach_samples",
     "select_kols",
     "top_by_followers",
@@ -251,9 +255,6 @@ def reach_samples(
     list of list of numpy.ndarray
         ``out[r][k]``: accounts reached by candidate ``k`` in sample ``r``.
     """
-    from sim.engine.base import EngineInputs
-    from sim.model.messages import MessageTable
-
     seed = model.run_seed if seed is None else int(seed)
     inp = model.inputs
     spec = model.messages.messages[message]
@@ -295,6 +296,21 @@ def reach_samples(
     return out
 
 
+def kol_terms(cfg: BrandConfig, followers: int, relationship: float) -> tuple[float, float]:
+    """Price and acceptance probability of an offer to a KOL.
+
+    ``price = kol_fee_per_1k * followers / 1000 * (1 + cold_markup * (1 - r))`` and
+    ``accept = accept_cold + (accept_warm - accept_cold) * r`` for relationship strength
+    ``r`` in [0, 1]: cold DMs are ignored or overpriced, cultivated KOLs say yes at a
+    friendly price.
+    """
+    r = min(1.0, max(0.0, float(relationship)))
+    base = cfg.kol_fee_per_1k * followers / 1000.0
+    price = base * (1.0 + cfg.cold_markup * (1.0 - r))
+    accept = cfg.accept_cold + (cfg.accept_warm - cfg.accept_cold) * r
+    return float(price), float(min(1.0, max(0.0, accept)))
+
+
 def select_kols(
     model: BuzzModel | Any,
     budget: float,
@@ -312,8 +328,8 @@ def select_kols(
 
     Parameters
     ----------
-    model : BuzzModel, or a scenario (path, dict, Scenario)
-        A scenario is built first (``sim.api.build_model``) with ``seed``.
+    model : BuzzModel
+        A built model (``sim.build_model(scenario, seed)``).
     budget : float
         Money available for KOL fees.
     message : int or str, optional
@@ -323,7 +339,7 @@ def select_kols(
         Candidate accounts (default: the model's KOLs).
     costs, accept_p : sequences of float, optional
         Fee and acceptance probability of each candidate (default: the brand's price
-        list and relationships, ``sim.model.tactics``).
+        list and relationships, :func:`kol_terms`).
     samples, horizon_h : optional
         Monte Carlo samples and hours followed (default ``brand.selection_samples``,
         ``brand.selection_horizon_h``).
@@ -336,16 +352,16 @@ def select_kols(
 
     Examples
     --------
+    >>> import sim
     >>> from sim.model.kol_selection import select_kols
-    >>> sel = select_kols("scenarios/kol_relationships.toml", budget=500)  # doctest: +SKIP
+    >>> model = sim.build_model("scenarios/kol_relationships.toml", seed=1)  # doctest: +SKIP
+    >>> sel = select_kols(model, budget=500)  # doctest: +SKIP
     >>> sel.nodes, sel.value  # doctest: +SKIP
     """
-    from sim.model.buzz import BuzzModel
-
-    if not isinstance(model, BuzzModel):
-        from sim.api import build_model
-
-        model = build_model(model, seed)
+    if not hasattr(model, "population"):
+        raise TypeError(
+            "select_kols needs a built model: sim.build_model(scenario, seed) first"
+        )
     brand_cfg = model.effective.brand
     if message is None:
         seeding = [i for i, mc in enumerate(model.effective.messages) if mc.origin == "seeding"]
@@ -357,8 +373,6 @@ def select_kols(
     candidates = [int(c) for c in candidates]
     fc = model.population.graph.follower_count()
     if costs is None or accept_p is None:
-        from sim.model.tactics import kol_terms
-
         rel = model.tactics.relationship if getattr(model, "tactics", None) is not None else {}
         terms = [kol_terms(brand_cfg, int(fc[c]), rel.get(c, brand_cfg.relationship_cold)) for c in candidates]
         costs = [t[0] for t in terms] if costs is None else costs

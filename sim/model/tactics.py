@@ -43,14 +43,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import rng as rng_mod
+from sim.model.kol_selection import kol_terms, select_kols
 from sim.model.messages import Message
-from sim.scenario.schema import BrandConfig, MessageConfig, Scenario
+from sim.scenario.schema import MessageConfig, Scenario
 
 if TYPE_CHECKING:
     from sim.model.agents import KOL, Brand
     from sim.model.buzz import BuzzModel
 
-__all__ = ["TACTIC_ORIGINS", "Tactics", "is_brand_content", "kol_terms", "n_hunters"]
+__all__ = ["TACTIC_ORIGINS", "Tactics", "is_brand_content", "n_hunters"]
 
 #: Message origins whose posting is decided by a tactic, not scheduled at build.
 TACTIC_ORIGINS = ("seeding", "giveaway", "advocates")
@@ -62,21 +63,6 @@ COST_ITEMS = ("ads", "content", "kol_fees", "cultivation", "prizes", "bots", "en
 def is_brand_content(mc: MessageConfig) -> bool:
     """Whether a configured message is the brand's own content (counted in brand reach)."""
     return mc.origin in ("brand", "kol", *TACTIC_ORIGINS) or mc.rides is not None
-
-
-def kol_terms(cfg: BrandConfig, followers: int, relationship: float) -> tuple[float, float]:
-    """Price and acceptance probability of an offer to a KOL.
-
-    ``price = kol_fee_per_1k * followers / 1000 * (1 + cold_markup * (1 - r))`` and
-    ``accept = accept_cold + (accept_warm - accept_cold) * r`` for relationship strength
-    ``r`` in [0, 1]: cold DMs are ignored or overpriced, cultivated KOLs say yes at a
-    friendly price.
-    """
-    r = min(1.0, max(0.0, float(relationship)))
-    base = cfg.kol_fee_per_1k * followers / 1000.0
-    price = base * (1.0 + cfg.cold_markup * (1.0 - r))
-    accept = cfg.accept_cold + (cfg.accept_warm - cfg.accept_cold) * r
-    return float(price), float(min(1.0, max(0.0, accept)))
 
 
 def n_hunters(sc: Scenario) -> int:
@@ -292,7 +278,6 @@ class Tactics:
         if b.seeding_selection == "random":
             gen = rng_mod.generator(self.model.run_seed, "kol_offers")
             return [kols[i] for i in gen.permutation(len(kols))]
-        from sim.model.kol_selection import select_kols
 
         # CELF on the expected spend (a KOL is paid only if it accepts): the chosen
         # KOLs first, in the order picked, then the others by follower count
