@@ -46,7 +46,7 @@ def simulate(
     ----------
     config : path, dict or Scenario
         A TOML scenario file, a dict of the same shape, or a validated ``Scenario``.
-        Variants are ignored here (see :func:`sim.runner.run_variants`).
+        Variants are ignored here (see :func:`sim.run.replicates.run_variants`).
     seed : int, optional
         The run's seed (default: ``run.seed`` of the scenario). The same scenario
         and seed give identical numbers whatever the engine's thread count.

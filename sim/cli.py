@@ -1,4 +1,4 @@
-"""The ``buzzsim`` command line: a thin layer over :mod:`sim.runner` and :mod:`sim.report`.
+"""The ``buzzsim`` command line: a thin layer over :mod:`sim.run.replicates` and :mod:`sim.report`.
 
 ::
 
@@ -351,7 +351,7 @@ def _simulate(args: argparse.Namespace, *, kind: str) -> int:
 
     from sim.report.summary import text_table
     from sim.report.writer import check_out_dir, default_out_dir, write_results
-    from sim.runner import default_workers, plan_runs, run_variants
+    from sim.run.replicates import default_workers, plan_runs, run_variants
     from sim.scenario.load import find_scenario, load_scenario
 
     path = find_scenario(args.scenario)

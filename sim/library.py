@@ -477,7 +477,7 @@ def run_library(
         The output folder, with ``README.md``, ``verdicts.json``, ``figures/`` and ``runs/``.
     """
     from sim.report.writer import atomic_dir
-    from sim.runner import run_variants
+    from sim.run.replicates import run_variants
 
     chosen = [c for c in CLAIMS if claims is None or c.id in set(claims)]
     if claims is not None:

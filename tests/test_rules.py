@@ -18,7 +18,6 @@ import sim
 from sim.api import build_model
 from sim.model.outputs import collect_result
 
-
 SF3000 = {"kind": "scale_free", "n": 3000, "mean_degree": 10}
 
 

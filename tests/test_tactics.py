@@ -18,8 +18,8 @@ from scipy import stats as st
 import sim
 from sim.api import build_model
 from sim.errors import ScenarioError
-from sim.model.outputs import collect_result
 from sim.model.kol_selection import kol_terms
+from sim.model.outputs import collect_result
 from sim.model.tactics import COST_ITEMS
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import BrandConfig

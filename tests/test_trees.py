@@ -16,7 +16,6 @@ from sim.api import build_model
 from sim.engine.fast import FastEngine
 from sim.model.outputs import collect_result
 
-
 # --------------------------------------------------------------------------- pure statistics
 
 

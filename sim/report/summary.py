@@ -17,7 +17,7 @@ from sim.analysis.stats import MIN_REPLICATES, summarise_runs
 from sim.scenario.tomlwrite import fmt_value
 
 if TYPE_CHECKING:
-    from sim.runner import RunSet
+    from sim.run.replicates import RunSet
 
 __all__ = [
     "KEY_METRICS_CRISIS",

@@ -38,9 +38,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.errors import BuzzsimError
+from sim.run.processes import pid_alive
 
 if TYPE_CHECKING:
-    from sim.runner import RunSet
+    from sim.run.replicates import RunSet
 
 __all__ = [
     "RunFolder",
@@ -146,15 +147,6 @@ def check_out_dir(out: str | Path, *, force: bool = False) -> Path:
     return out
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - someone else's process
-        return True
-    return True
-
 
 def clean_stale(parent: Path) -> list[Path]:
     """Remove hidden ``.tmp-*``/``.old-*`` folders left by runs that were killed.
@@ -168,7 +160,7 @@ def clean_stale(parent: Path) -> list[Path]:
         if not (p.name.startswith(TMP_PREFIX) or p.name.startswith(OLD_PREFIX)) or not p.is_dir():
             continue
         m = re.search(r"-(\d+)$", p.name)
-        if m and _pid_alive(int(m.group(1))) and int(m.group(1)) != os.getpid():
+        if m and pid_alive(int(m.group(1))) and int(m.group(1)) != os.getpid():
             continue
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p)
@@ -472,7 +464,7 @@ def write_results(
     Parameters
     ----------
     runset : RunSet
-        Output of :func:`sim.runner.run_variants`.
+        Output of :func:`sim.run.replicates.run_variants`.
     out : path, optional
         The run folder itself. Default ``<root>/<scenario>/<run id>``.
     root : path, default "results"

@@ -50,8 +50,8 @@ from sim.scenario.build import (
     schema_paths,
     suggest_path,
 )
-from sim.scenario.tomlwrite import fmt_value
 from sim.scenario.schema import Scenario
+from sim.scenario.tomlwrite import fmt_value
 
 __all__ = [
     "BASELINE",

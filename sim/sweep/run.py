@@ -29,9 +29,12 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import BuzzsimError, ScenarioError
+from sim.run.executors import check_scheduler, make_executor
+from sim.run.progress import NoBar
+from sim.run.replicates import SKIP, check_int, load_with_text, plain_scalar
 from sim.sweep.design import Design, build_design
 from sim.sweep.spec import ParamSpec, normalise_params, resolve_specs
-from sim.sweep.store import SweepStore, _jsonable
+from sim.sweep.store import SweepStore, jsonable
 
 __all__ = ["SweepPlan", "SweepResult", "plan_sweep", "run_sweep"]
 
@@ -136,15 +139,14 @@ def plan_sweep(
         sample size, or a point whose combination of values is invalid.
     """
     from sim.rng import replicate_seeds
-    from sim.runner import _check_int, _load
     from sim.scenario.variants import with_overrides
 
-    scn, text, source = _load(scenario)
+    scn, text, source = load_with_text(scenario)
     over: dict[str, Any] = {}
     if seed is not None:
-        over["run.seed"] = _check_int("seed", seed, 0)
+        over["run.seed"] = check_int("seed", seed, 0)
     if replicates is not None:
-        over["run.replicates"] = _check_int("replicates", replicates, 1)
+        over["run.replicates"] = check_int("replicates", replicates, 1)
     if over:
         scn = with_overrides(scn, over)
     if engine is not None and engine not in ("fast", "reference"):
@@ -172,7 +174,7 @@ def plan_sweep(
         "engine": engine,
         "design": {"rows": design.n_rows, "points": design.n_points},
     }
-    meta = json.loads(json.dumps(_jsonable(meta), allow_nan=False))  # as read back from sweep.json
+    meta = json.loads(json.dumps(jsonable(meta), allow_nan=False))  # as read back from sweep.json
     sid = sweep_id(meta)
     meta["sweep_id"] = sid
     return SweepPlan(scn, specs, design, seeds, engine, meta, sid)
@@ -334,7 +336,7 @@ def run_sweep(
     command : list of str, optional
         The command line, recorded in ``sweep.json``.
     executor : optional
-        An executor object (see :mod:`sim.sweep.executors`), instead of ``scheduler``.
+        An executor object (see :mod:`sim.run.executors`), instead of ``scheduler``.
     plan : SweepPlan, optional
         A plan from :func:`plan_sweep` (then ``scenario``, ``params``, ``method``,
         ``samples``, ``levels``, ``replicates``, ``seed`` and ``engine`` are ignored).
@@ -352,7 +354,6 @@ def run_sweep(
         failed. Finished points stay on disk in every case, also on Ctrl-C.
     """
     from sim.report.writer import package_versions
-    from sim.sweep.executors import check_scheduler, make_executor
 
     t0 = time.perf_counter()
     if plan is None:
@@ -513,7 +514,6 @@ def _stream(
     progress: bool,
     callback: Callable[[int, int], None] | None,
 ) -> None:
-    from sim.runner import _SKIP, _scalar
 
     design = plan.design
     R = plan.replicates
@@ -545,8 +545,8 @@ def _stream(
             row["replicate"] = rep
             row["seed"] = plan.seeds[rep]
             for k, v in summary.items():
-                s = _scalar(v)
-                if k not in row and s is not _SKIP:
+                s = plain_scalar(v)
+                if k not in row and s is not SKIP:
                     row[k] = s
             buf = buffers.setdefault(pi, {})
             buf[rep] = row
@@ -562,10 +562,9 @@ def _stream(
 
 
 def _bar(total: int, initial: int, name: str, enabled: bool) -> Any:
-    from sim.runner import _NoBar
 
     if not enabled or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return _NoBar()
+        return NoBar()
     from tqdm.auto import tqdm
 
     return tqdm(total=total, initial=initial, desc=f"{name} sweep", unit="point", file=sys.stderr,
