@@ -93,3 +93,31 @@ def test_kol_selection_uses_the_runs_engine(monkeypatch):
         assert len(out) == 2 and len(out[0]) == 3
         assert made and all(e.name == engine for e in made)
         made.clear()
+
+
+def test_rule_parameters_are_declared_once():
+    """Every scalar RuleParams field reaches the kernels' Rule bundle by name, and the
+    fields declared with a [dynamics] key are read from the scenario."""
+    from dataclasses import fields
+
+    from sim.engine import rule as R
+    from sim.engine.base import RuleParams
+
+    m = build_model({"graph": {"kind": "scale_free", "n": 200, "mean_degree": 5},
+                     "dynamics": {"mood_strength": 0.7, "reinforcement": 0.5}}, seed=1)
+    rp = m.inputs.rules
+    b = R.rule_bundle(rp)
+    names = [f.name for f in fields(RuleParams) if f.name != "cred_role"]
+    assert list(b._fields) == names
+    for n in names:
+        assert getattr(b, n) == getattr(rp, n)
+    assert b.mood_strength == 0.7 and b.reinforcement == 0.5
+    d = m.effective.dynamics
+    for f in fields(RuleParams):
+        if "dynamics" in f.metadata:
+            assert getattr(rp, f.name) == float(getattr(d, f.metadata["dynamics"]))
+    # credibility by role: one home, indexed by the population's role codes
+    from sim.model.population import BRAND, KOL, MEDIA
+
+    assert rp.cred_role[KOL] == d.credibility_kol and rp.cred_role[BRAND] == d.credibility_brand
+    assert rp.cred_role[MEDIA] == d.credibility_media

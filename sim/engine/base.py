@@ -10,7 +10,7 @@ methods, never by writing into an engine's arrays or a message table.
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -20,24 +20,47 @@ from sim.model.population import Population
 __all__ = ["Counters", "Engine", "EngineInputs", "ReadingParams", "RuleParams"]
 
 
+def _key(name: str):
+    """A rule parameter read from the scenario's ``[dynamics]`` key ``name`` (see
+    :meth:`RuleParams.from_dynamics`)."""
+    return field(metadata={"dynamics": name})
+
+
 @dataclass(frozen=True)
 class RuleParams:
-    """Scalar parameters of the spreading rule (see docs/model.md)."""
+    """Parameters of the spreading rule (docs/model.md, "Sharing"): the one place a
+    rule parameter is declared. Both engines read them from here; the fast engine's
+    kernels get every scalar field as the ``Rule`` bundle (sim.engine.rule.rule_bundle)
+    and ``cred_role`` as an array. A field made with ``_key("x")`` is filled from
+    ``dynamics.x`` by :meth:`from_dynamics`.
+    """
 
-    cred_role: np.ndarray  # credibility per role code (follower, kol, brand, bot, media)
-    sponsored_discount: float
-    mood_strength: float
-    reinforcement: float
-    reinforcement_ref: float
-    nsi_band: float
-    lost_threshold: float
-    #: the brand's account (-1: none): its posts skip followers that unfollowed it
-    brand_node: int = -1
+    #: credibility per role code (sim.engine.rule.credibility_by_role)
+    cred_role: np.ndarray
+    sponsored_discount: float = _key("sponsored_discount")
+    mood_strength: float = _key("mood_strength")
+    reinforcement: float = _key("reinforcement")
+    reinforcement_ref: float = _key("reinforcement_ref")
     #: annoyance by ads: the n-th reading of an ad annoys with 1 - exp(-a * n**growth)
     #: (``a`` per message, ``MessageTable.annoy_rate``); an annoyed reader's sentiment moves
     #: by ``annoy_sentiment`` (bounded update)
-    annoy_growth: float = 1.0
-    annoy_sentiment: float = 0.0
+    annoy_growth: float = _key("ad_annoyance_growth")
+    annoy_sentiment: float = _key("annoyance_sentiment")
+    #: sentiment band of the net sentiment index and the sentiment under which a target
+    #: customer counts as lost
+    nsi_band: float = 0.1
+    lost_threshold: float = -0.3
+    #: the brand's account (-1: none): its posts skip followers that unfollowed it
+    brand_node: int = -1
+
+    @classmethod
+    def from_dynamics(cls, dynamics, **given) -> RuleParams:
+        """The parameters of a scenario: every field declared with a ``[dynamics]`` key
+        is read from ``dynamics`` (as float), the others come from ``given`` (or their
+        defaults)."""
+        kw = {f.name: float(getattr(dynamics, f.metadata["dynamics"])) for f in fields(cls) if "dynamics" in f.metadata}
+        kw.update(given)
+        return cls(**kw)
 
 
 @dataclass(frozen=True)

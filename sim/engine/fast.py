@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine import kernels as K
+from sim.engine import rule as R
 from sim.engine import synchronous as S
 from sim.engine.base import Counters, Engine, EngineInputs, initial_totals
 from sim.engine.sharelog import ShareLog
@@ -76,16 +77,27 @@ class FastEngine(Engine):
         self._reads = np.zeros(2, np.int64)  # [0]: readings of the step; [1]: scratch
         #: 1 for followers that unfollowed the brand (annoyed by an ad)
         self.unfollowed = np.zeros(n, dtype=np.uint8)
-        self._static = self._static_args()
+        # the rule's inputs as the kernels take them (sim.engine.rule): the same arrays,
+        # changed in place during the run (agents change a message's table in place too)
+        msg, rd = inputs.messages, inputs.reading
+        self.b_graph = (self.graph.indptr, self.graph.indices)
+        self.b_people = R.People(self.rho, self.role, self.is_target, self.interest, self.propensity)
+        self.b_state = R.State(
+            self.sentiment, self.status, self.exposures, self.modifier, self.unfollowed, self._totals, self.lost
+        )
+        self.b_msgs = R.messages_bundle(msg)
+        self.b_rule = R.rule_bundle(inputs.rules)
+        self.b_cred = np.ascontiguousarray(inputs.rules.cred_role, dtype=np.float64)
+        self.b_clock = (inputs.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, float(rd.latency_h))
+        c = self.counters
+        self.b_tally = R.Tally(c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, c.new_unfollows,
+                               c.new_annoyed, self._exp, self._reads)
 
     # -- agent-facing API -------------------------------------------------
     def inject(self, t: int, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> np.ndarray:
         """Accounts post message ``m`` at the start of step ``t``; returns those that posted."""
-        c = self.counters
-        posted = K.inject(
-            t, m, np.asarray(accounts, dtype=np.int64), as_origin, self.role, self.is_target,
-            self.status, c.new_shares, c.new_aware, c.new_target, c.new_kol_shares,
-        )
+        posted = K.inject(t, m, np.asarray(accounts, dtype=np.int64), as_origin, self.b_people, self.b_state,
+                          self.b_tally)
         self._pending_acc.append(posted)
         self._pending_msg.append(np.full(posted.size, m, dtype=np.int32))
         self.log.append(m, posted, -1, t * self.inputs.dt_h)
@@ -116,11 +128,8 @@ class FastEngine(Engine):
 
     def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
         """Move the sentiment of ``accounts`` by ``delta`` (bounded update)."""
-        r = self.inputs.rules
-        K.shift_sentiment(
-            np.asarray(accounts, dtype=np.int64), float(delta), self.sentiment, self.is_target, self._totals,
-            self.lost, r.nsi_band, r.lost_threshold,
-        )
+        K.shift_sentiment(np.asarray(accounts, dtype=np.int64), float(delta), self.b_people, self.b_state,
+                          self.b_rule)
 
     def scale_modifier(self, m: int, accounts: np.ndarray, factor: float) -> None:
         """Multiply the share hazard of ``accounts`` for message ``m`` by ``factor``."""
@@ -180,25 +189,6 @@ class FastEngine(Engine):
         c.exposures[t] = self._exp[0]
         c.totals[t] = self._totals
 
-    def _static_args(self) -> tuple:
-        """The arguments of ``kernels.process_step`` that stay the same objects for the
-        whole run, gathered once: scalars, and arrays that are only ever changed in
-        place (the agents too change a message's table in place, never replace it)."""
-        inp, c, msg, r, rd = self.inputs, self.counters, self.inputs.messages, self.inputs.rules, self.inputs.reading
-        return (
-            self.graph.indptr, self.graph.indices, self.rho, self.rho_same, self.role, self.is_target, self.interest,
-            self.propensity, self.sentiment, self.status, self.exposures, self.modifier,
-            inp.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, rd.latency_h,
-            msg.static_hazard, msg.nov_code, msg.half_life, msg.tau, msg.alpha, msg.start_h, msg.visibility,
-            msg.valence, msg.relevance_weight, msg.impact, msg.sponsored, msg.effect_target, msg.effect_mult,
-            msg.effect_shared_weight, msg.reply_of, msg.reply_p, msg.reply_src,
-            r.cred_role, r.sponsored_discount, r.mood_strength, r.reinforcement, r.reinforcement_ref,
-            r.nsi_band, r.lost_threshold,
-            self._totals, self.lost, c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, self._exp, self._reads,
-            msg.nov_start, msg.annoy_rate, r.annoy_growth, r.annoy_sentiment, r.brand_node, self.unfollowed,
-            c.new_unfollows, c.new_annoyed,
-        )
-
     def _step_general(self, t: int, inj_acc: np.ndarray, inj_msg: np.ndarray) -> None:
         """Step ``t`` through the event queue (kernels.prepare_step, then process_step
         until it is done, growing the work arrays whenever it asks)."""
@@ -216,10 +206,13 @@ class FastEngine(Engine):
         loop[:] = 0
         loop[K.L_NPOSTS] = n_inj
         while True:
-            code = K.process_step(loop, t, self.inputs.dt_h, self.inputs.key, n_due, *sc[K.SC_DUE], *sc[K.SC_STEP],
-                                  *sc[K.SC_HEAP], *sc[K.SC_POSTS], *self.queue, self.buckets, self.qstate,
-                                  *self._static, self.log.enabled, self.log.msg, self.log.acc, self.log.src,
-                                  self.log.time, self.log.n)
+            lg = self.log
+            code = K.process_step(
+                loop, t, self.inputs.dt_h, self.inputs.key, n_due, tuple(sc[K.SC_DUE]), tuple(sc[K.SC_STEP]),
+                tuple(sc[K.SC_HEAP]), tuple(sc[K.SC_POSTS]), self.queue, self.buckets, self.qstate,
+                self.b_graph, self.b_people, self.rho_same, self.b_state, self.b_msgs, self.b_rule, self.b_cred,
+                self.b_clock, self.b_tally, lg.enabled, (lg.msg, lg.acc, lg.src, lg.time, lg.n),
+            )
             if code == K.DONE:
                 return
             if code == K.NEED_LOG:
@@ -239,7 +232,7 @@ class FastEngine(Engine):
         step's (see sim.engine.synchronous)."""
         if self._n_posts == 0 and inj_acc.size == 0:
             return  # nothing to read and nothing posted
-        inp, c, msg, r = self.inputs, self.counters, self.inputs.messages, self.inputs.rules
+        inp, msg = self.inputs, self.inputs.messages
         indptr = self.graph.indptr
         (p_acc, p_msg, p_time), (s_acc, s_msg, s_time, s_src) = self._posts, self._shares
         # the propensity of every account when all share one and no modifier was set (NaN otherwise)
@@ -247,13 +240,9 @@ class FastEngine(Engine):
         k, n_s = 0, 0
         while True:
             k, n_s = S.read_posts(
-                k, self._n_posts, n_s, t, inp.dt_h, inp.key, inp.reading.latency_h,
-                p_acc, p_msg, p_time, s_acc, s_msg, s_time, s_src,
-                indptr, self.graph.indices, self.rho, self.rho_same == np.inf, self.role, self.is_target,
-                self.propensity, uniform, self.status, self.exposures, self.modifier,
-                msg.static_hazard, msg.nov_code, msg.half_life, msg.tau, msg.alpha, msg.start_h, msg.sponsored,
-                msg.nov_start, r.cred_role, r.sponsored_discount,
-                c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, self._reads,
+                k, self._n_posts, n_s, t, inp.dt_h, inp.key, (p_acc, p_msg, p_time), (s_acc, s_msg, s_time, s_src),
+                self.b_graph, self.b_people, self.rho_same == np.inf, uniform, self.b_state, self.b_msgs,
+                self.b_rule, self.b_cred, self.b_clock, self.b_tally,
             )
             if k == self._n_posts:
                 break

@@ -18,14 +18,12 @@ Draws are counter-based hashes of ``(key, stream, post time step, message, accou
 source)`` (:mod:`sim.rng`), so the outcome does not depend on the order of work or
 on the thread count, and variants of a scenario share their draws.
 
-Status codes per (message, account): 0 unaware, 1 aware, 2 shared, 3 posted as an
-origin (sponsored posts are discounted when the message is sponsored).
-
-Campaign tactics (docs/model.md, "Campaign tactics") add two rules: a reading of an
-ad may annoy the reader (a draw of its own stream, ``STREAM_ANNOY``); an annoyed
-follower of the brand unfollows it (``unfollowed[v] = 1``) and the brand's later
-posts skip it at fan-out; and a message's novelty is measured on its own clock
-``nov_start`` (a post riding a trend borrows the trend's).
+What a reading does — awareness, sentiment and effects, replies, annoyance, the
+share hazard and decision, the counts — is the rule of :mod:`sim.engine.rule`,
+written once and called here and by the synchronous path; its constants (status
+codes, exposure cap, streams) live there too. This module is the machinery around
+it: the event queue, the reading delays and the fan-out (an annoyed follower that
+unfollowed the brand is skipped at the brand's fan-out).
 """
 
 from __future__ import annotations
@@ -35,38 +33,25 @@ import math
 import numba as nb
 import numpy as np
 
+from sim.engine import rule as R
+from sim.engine.rule import (  # noqa: F401  (the rule's constants, re-exported for the engine's users)
+    AWARE,
+    EXPOSURE_CAP,
+    ORIGIN,
+    SHARED,
+    STREAM_ANNOY,
+    T_LOST,
+    T_NEG,
+    T_POS,
+    T_SENT_SUM,
+    UNAWARE,
+    bounded_shift,
+    novelty_at,
+    step_of_time,
+    update_sentiment,
+)
+from sim.model.population import KOL
 from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_uniform
-
-#: Stream of the annoyance draw at a reading of an ad (campaign tactics, F4). The
-#: streams 1-4 are in :mod:`sim.rng`; a new random decision gets a new constant so
-#: that the existing draws are unchanged (common random numbers).
-STREAM_ANNOY = 5
-
-UNAWARE, AWARE, SHARED, ORIGIN = 0, 1, 2, 3
-
-# indices of the running totals in ``totals`` (float64)
-T_SENT_SUM, T_POS, T_NEG, T_LOST = 0, 1, 2, 3
-
-# role codes (mirrors sim.model.population)
-_KOL = 1
-
-
-@nb.njit(inline="always", cache=True)
-def step_of_time(time, dt):
-    """The step that contains time ``time`` (hours)."""
-    return int(math.floor(time / dt + 1e-9))
-
-
-@nb.njit(inline="always", cache=True)
-def novelty_at(code, age, half_life, tau, alpha):
-    """Novelty of a message at ``age`` hours: constant (0), exponential (1), power law (2)."""
-    if age < 0.0:
-        return 0.0
-    if code == 0:
-        return 1.0
-    if code == 1:
-        return 2.0 ** (-age / half_life)
-    return (1.0 + age / tau) ** (-alpha)
 
 
 @nb.njit(cache=True)
@@ -100,52 +85,6 @@ def reading_delay(u, rate, gtable, phase_h, age_h, post_time, latency):
     frac = (x - g0) / width if width > 0.0 else 0.0
     s = (lo - 1 + frac) * age_h
     return max(s, latency)
-
-
-@nb.njit(inline="always", cache=True)
-def _bounded_shift(s, delta):
-    """Move sentiment ``s`` by ``delta`` toward +1 or -1; stays in [-1, 1] for |delta| <= 1."""
-    if delta >= 0.0:
-        return s + delta * (1.0 - s)
-    return s + delta * (1.0 + s)
-
-
-@nb.njit(cache=True)
-def _update_sentiment(v, new_s, sentiment, is_target, totals, lost, band, lost_threshold):
-    """Set ``sentiment[v]`` and keep the running totals (sum, positives, negatives,
-    target customers lost) exact without a pass over the population.
-
-    ``lost[v]`` marks a target customer who has been below ``lost_threshold``: one who
-    falls below is counted once and stays lost if their sentiment rises again, so
-    ``totals[T_LOST]`` never falls."""
-    old = sentiment[v]
-    totals[T_SENT_SUM] += new_s - old
-    totals[T_POS] += (new_s > band) - (old > band)
-    totals[T_NEG] += (new_s < -band) - (old < -band)
-    if is_target[v] and new_s < lost_threshold and lost[v] == 0:
-        lost[v] = 1
-        totals[T_LOST] += 1
-    sentiment[v] = new_s
-
-
-@nb.njit(cache=True)
-def _first_reading_effects(
-    v, m, cred, status, modifier, sentiment, is_target, totals, lost, impact, effect_target, effect_mult,
-    effect_shared_weight, band, lost_threshold,
-):
-    """Effects of ``v``'s first reading of ``m``: sentiment shift and the modifier of the
-    message ``m`` acts on; weaker (``effect_shared_weight``) if ``v`` already shared that one."""
-    tm = effect_target[m]
-    weight = 1.0
-    if tm >= 0 and status[tm, v] >= SHARED:
-        weight = effect_shared_weight[m]
-    if impact[m] != 0.0:
-        delta = max(-1.0, min(1.0, impact[m] * cred * weight))
-        _update_sentiment(
-            v, _bounded_shift(sentiment[v], delta), sentiment, is_target, totals, lost, band, lost_threshold
-        )
-    if tm >= 0:
-        modifier[tm, v] *= 1.0 + (effect_mult[m] - 1.0) * weight
 
 
 # --------------------------------------------------------------------------- event queue
@@ -384,35 +323,50 @@ def _heap_pop(h_time, h_seq, size):
 
 
 @nb.njit(cache=True)
-def process_step(
-    loop, t, dt, key, n_due,
-    r_time, r_acc, r_msg, r_src, s_time, s_acc, s_msg, s_src, h_time, h_seq, post_acc, post_msg, post_time,
-    q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate,
-    indptr, indices, rho, rho_same, role, is_target, interest, propensity,
-    sentiment, status, exposures, modifier,
-    gtable, phase_h, age_h, latency,
-    static_hazard, nov_code, half_life, tau, alpha, start_h, visibility,
-    valence, relevance_weight, impact, sponsored, effect_target, effect_mult, effect_shared_weight,
-    reply_of, reply_p, reply_src,
-    cred_role, sponsored_discount, mood_strength, reinf_gamma, reinf_ref, band, lost_threshold,
-    totals, lost, new_shares, new_aware, new_target, new_kol_shares, exposures_count, reads_count,
-    nov_start, annoy_rate, annoy_growth, annoy_sentiment, brand_node, unfollowed, new_unfollows, new_annoyed,
-    record, log_msg, log_acc, log_src, log_time, log_n,
-):
+def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, buckets, qstate,
+                 graph, people, rho_same, state, msgs, rule, cred_role, clock, tally, record, log):
     """The work of step ``t`` from the state ``loop``: fan out the pending posts, then
     the next reading in time order, until none is left (returns DONE) or the storage
-    is too small for the next move (returns NEED_POSTS or NEED_ROOM with the room
-    asked for in ``loop``; the engine grows it and calls again).
+    is too small for the next move (returns NEED_POSTS, NEED_ROOM or NEED_LOG with the
+    room asked for in ``loop``; the engine grows it and calls again).
 
-    The step's due readings ``r_*[:n_due]`` are in time order; the readings created
-    during the step that fall in it (short delays) are kept in ``s_*`` by order of
-    creation, with a heap keyed by (time, creation order); the two are merged, the
-    due ones first on equal times.
+    Work arrays (tuples, see :func:`new_scratch`): ``due`` — the step's due readings
+    ``(time, acc, msg, src)[:n_due]`` in time order; ``within`` — the readings created
+    during the step that fall in it (short delays), by order of creation, with
+    ``heap = (time, seq)`` keyed by (time, creation order); the two are merged, the
+    due ones first on equal times; ``posts = (acc, msg, time)`` — posts to fan out;
+    ``queue`` — the event queue's storage (:func:`new_queue`).
 
-    When ``record`` is true every share is appended to the share log ``log_*`` (entry
-    count ``log_n[0]``; see sim.engine.sharelog): message, account, the source whose
-    post was read, time; NEED_LOG asks the engine to grow it.
+    The rule's inputs come in the bundles of :mod:`sim.engine.rule`: ``graph =
+    (indptr, indices)``, ``people``, ``state``, ``msgs``, ``rule``, ``clock = (gtable,
+    phase_h, age_h, latency)`` (the reading table), ``tally`` (counters), and
+    ``cred_role`` (``RuleParams.cred_role``, credibility by role);
+    ``rho_same`` is the session rate of every account when they share one (NaN
+    otherwise). When ``record`` is true every share is appended to the share log
+    ``log = (msg, acc, src, time, n)`` (see sim.engine.sharelog).
     """
+    r_time, r_acc, r_msg, r_src = due
+    s_time, s_acc, s_msg, s_src = within
+    h_time, h_seq = heap
+    post_acc, post_msg, post_time = posts
+    q_time, q_acc, q_msg, q_src, c_next, c_free = queue
+    indptr, indices = graph
+    gtable, phase_h, age_h, latency = clock
+    log_msg, log_acc, log_src, log_time, log_n = log
+    # the bundles' members as locals, once (attribute access in the loops costs, see sim.engine.rule)
+    rho, role, is_target, interest, propensity = people
+    sentiment, status, exposures, modifier, unfollowed, totals, lost = state
+    static_hazard, nov_code, half_life, tau, alpha, start_h = (
+        msgs.static_hazard, msgs.nov_code, msgs.half_life, msgs.tau, msgs.alpha, msgs.start_h)
+    nov_start, visibility, valence, relevance_weight, impact, sponsored = (
+        msgs.nov_start, msgs.visibility, msgs.valence, msgs.relevance_weight, msgs.impact, msgs.sponsored)
+    effect_target, effect_mult, effect_shared_weight = msgs.effect_target, msgs.effect_mult, msgs.effect_shared_weight
+    reply_of, reply_p, reply_src, annoy_rate = msgs.reply_of, msgs.reply_p, msgs.reply_src, msgs.annoy_rate
+    sponsored_discount, band, lost_threshold = rule.sponsored_discount, rule.nsi_band, rule.lost_threshold
+    brand_node, annoy_growth, annoy_sentiment = rule.brand_node, rule.annoy_growth, rule.annoy_sentiment
+    new_shares, new_aware, new_target, new_kol_shares = tally.new_shares, tally.new_aware, tally.new_target, tally.new_kol_shares
+    new_unfollows, new_annoyed, exposures_count, reads_count = (
+        tally.new_unfollows, tally.new_annoyed, tally.exposures, tally.reads)
     n_ring = buckets.shape[0]
     k = loop[L_POST]
     n_posts = loop[L_NPOSTS]
@@ -514,9 +468,10 @@ def process_step(
         st = status[m, v]
         if st >= SHARED:
             continue
+        # the rule (sim.engine.rule): the reading, its effects, the share decision
         reads_count[0] += 1
         n_exp = exposures[m, v]
-        if n_exp < 255:
+        if n_exp < EXPOSURE_CAP:
             n_exp += 1
             exposures[m, v] = n_exp
         if st == UNAWARE:
@@ -524,11 +479,10 @@ def process_step(
             new_aware[t, m] += 1
             if is_target[v]:
                 new_target[t, m] += 1
-        cred = cred_role[role[src]]
-        if sponsored[m] and status[m, src] == ORIGIN:
-            cred *= sponsored_discount
+        cred = R.source_credibility(cred_role[role[src]], sponsored[m] and status[m, src] == ORIGIN,
+                                    sponsored_discount)
         if n_exp == 1 and (impact[m] != 0.0 or effect_target[m] >= 0):
-            _first_reading_effects(
+            R.first_reading_effects(
                 v, m, cred, status, modifier, sentiment, is_target, totals, lost, impact, effect_target,
                 effect_mult, effect_shared_weight, band, lost_threshold,
             )
@@ -541,44 +495,36 @@ def process_step(
                 new_aware[t, rp] += 1
                 if is_target[v]:
                     new_target[t, rp] += 1
-                _first_reading_effects(
+                R.first_reading_effects(
                     v, rp, cred_role[role[reply_src[m]]], status, modifier, sentiment, is_target, totals, lost,
                     impact, effect_target, effect_mult, effect_shared_weight, band, lost_threshold,
                 )
-        # annoyance (broadcast ads): the n-th reading annoys with 1 - exp(-a n^growth)
+        # annoyance (broadcast ads); an annoyed reader does not share the ad
         ar = annoy_rate[m]
         if ar > 0.0:
-            p_annoy = -math.expm1(-ar * n_exp**annoy_growth) if ar < math.inf else 1.0
-            if hash_uniform(key, STREAM_ANNOY, step_of_time(tr, dt), m, v, src) < p_annoy:
+            if hash_uniform(key, STREAM_ANNOY, step_of_time(tr, dt), m, v, src) < R.annoy_probability(
+                ar, n_exp, annoy_growth
+            ):
                 new_annoyed[t] += 1
                 if annoy_sentiment != 0.0:
-                    _update_sentiment(
-                        v, _bounded_shift(sentiment[v], annoy_sentiment), sentiment, is_target, totals, lost, band,
-                        lost_threshold,
-                    )
+                    update_sentiment(v, bounded_shift(sentiment[v], annoy_sentiment), sentiment, is_target, totals,
+                                     lost, band, lost_threshold)
                 if src == brand_node and unfollowed[v] == 0:
-                    unfollowed[v] = 1
+                    unfollowed[v] = 1  # stops following the brand
                     new_unfollows[t] += 1
-                continue  # an annoyed reader does not share the ad
+                continue
         # share decision
-        if math.isnan(start_h[m]):
-            continue
-        lam = static_hazard[m] * novelty_at(nov_code[m], tr - nov_start[m], half_life[m], tau[m], alpha[m])
+        lam = R.message_hazard(static_hazard[m], start_h[m], nov_code[m], tr - nov_start[m], half_life[m], tau[m],
+                               alpha[m])
         if lam <= 0.0:
             continue
-        w_rel = relevance_weight[m]
-        if w_rel > 0.0:
-            lam *= (1.0 - w_rel) + w_rel * interest[v]
-        if valence[m] != 0 and mood_strength > 0.0:
-            lam *= math.exp(mood_strength * valence[m] * sentiment[v])
-        if reinf_gamma > 0.0:
-            lam *= (n_exp / reinf_ref) ** reinf_gamma
-        lam *= cred * propensity[v] * modifier[m, v]
+        lam = R.share_hazard(lam, rule, relevance_weight[m], valence[m], interest[v], sentiment[v], n_exp, cred,
+                             propensity[v], modifier[m, v])
         u = hash_uniform(key, STREAM_SHARE, step_of_time(tr, dt), m, v, src)
-        if u < -math.expm1(-lam):
+        if u < R.share_probability(lam):
             status[m, v] = SHARED
             new_shares[t, m] += 1
-            if role[v] == _KOL:
+            if role[v] == KOL:
                 new_kol_shares[t, m] += 1
             post_acc[n_posts] = v
             post_msg[n_posts] = m
@@ -615,12 +561,14 @@ def prepare_step(
 
 
 @nb.njit(cache=True)
-def inject(t, m, accounts, as_origin, role, is_target, status, new_shares, new_aware, new_target, new_kol_shares):
+def inject(t, m, accounts, as_origin, people, state, tally):
     """Accounts post message ``m`` at step ``t`` on their own initiative (origins,
-    seeds, brand posts). Returns the accounts that actually posted (those that had
-    not shared ``m`` yet)."""
+    seeds, brand posts; ``as_origin`` false: a share without a source). Returns the
+    accounts that actually posted (those that had not shared ``m`` yet)."""
     out = np.empty(accounts.shape[0], dtype=np.int32)
     k = 0
+    status, role, is_target = state.status, people.role, people.is_target
+    new_shares, new_aware, new_target, new_kol_shares = tally.new_shares, tally.new_aware, tally.new_target, tally.new_kol_shares
     for i in range(accounts.shape[0]):
         v = accounts[i]
         st = status[m, v]
@@ -632,7 +580,7 @@ def inject(t, m, accounts, as_origin, role, is_target, status, new_shares, new_a
                 new_target[t, m] += 1
         status[m, v] = ORIGIN if as_origin else SHARED
         new_shares[t, m] += 1
-        if role[v] == _KOL:
+        if role[v] == KOL:
             new_kol_shares[t, m] += 1
         out[k] = v
         k += 1
@@ -640,12 +588,12 @@ def inject(t, m, accounts, as_origin, role, is_target, status, new_shares, new_a
 
 
 @nb.njit(cache=True)
-def shift_sentiment(accounts, delta, sentiment, is_target, totals, lost, band, lost_threshold):
+def shift_sentiment(accounts, delta, people, state, rule):
     """Move the sentiment of ``accounts`` by ``delta`` (bounded update), keeping the
     running totals exact (the brand's engagement with its fans, F8)."""
     d = max(-1.0, min(1.0, delta))
+    sentiment, is_target, totals, lost = state.sentiment, people.is_target, state.totals, state.lost
+    band, lost_threshold = rule.nsi_band, rule.lost_threshold
     for i in range(accounts.shape[0]):
         v = accounts[i]
-        _update_sentiment(
-            v, _bounded_shift(sentiment[v], d), sentiment, is_target, totals, lost, band, lost_threshold
-        )
+        update_sentiment(v, bounded_shift(sentiment[v], d), sentiment, is_target, totals, lost, band, lost_threshold)

@@ -22,6 +22,7 @@ import numpy as np
 
 from sim import rng as rng_mod
 from sim.engine.base import Counters, Engine, EngineInputs, initial_totals
+from sim.engine.rule import EXPOSURE_CAP
 from sim.engine.sharelog import ShareLog
 from sim.model import mesa_compat  # noqa: F401  (lets finished models be collected)
 from sim.model.messages import novelty
@@ -96,7 +97,7 @@ class Account(mesa.Agent):
         msg = eng.inputs.messages
         rules = eng.inputs.rules
         eng.counters.reads[eng.t] += 1
-        self.exposures[m] = min(self.exposures[m] + 1, 255)
+        self.exposures[m] = min(self.exposures[m] + 1, EXPOSURE_CAP)
         if self.status[m] == "unaware":
             self.status[m] = "aware"
             eng.count_aware(self, m)

@@ -33,7 +33,9 @@ import math
 import numba as nb
 import numpy as np
 
-from sim.engine.kernels import _KOL, AWARE, ORIGIN, SHARED, UNAWARE, novelty_at, step_of_time
+from sim.engine import rule as R
+from sim.engine.rule import AWARE, EXPOSURE_CAP, ORIGIN, SHARED, UNAWARE, step_of_time
+from sim.model.population import KOL
 from sim.rng import STREAM_SHARE, hash_finish, hash_prefix
 
 __all__ = ["applies", "argsort_accounts", "make_posts", "read_posts"]
@@ -74,25 +76,35 @@ def message_conditions_hold(msg) -> bool:
 
 
 @nb.njit(cache=True)
-def read_posts(
-    k, n_posts, n_s, t, dt, key, latency,
-    p_acc, p_msg, p_time, s_acc, s_msg, s_time, s_src,
-    indptr, indices, rho, all_online, role, is_target, propensity, uniform_propensity, status, exposures, modifier,
-    static_hazard, nov_code, half_life, tau, alpha, start_h, sponsored, nov_start, cred_role, sponsored_discount,
-    new_shares, new_aware, new_target, new_kol_shares, reads_count,
-):
-    """Step ``t``: the readings of the posts ``p_*[k:n_posts]`` (made in step ``t - 1``),
-    post by post, follower by follower; shares are appended to ``s_*`` from ``n_s``
-    (``s_src``: the account whose post was read, for the cascade trees).
+def read_posts(k, n_posts, n_s, t, dt, key, posts, shares, graph, people, all_online, uniform_propensity,
+               state, msgs, rule, cred_role, clock, tally):
+    """Step ``t``: the readings of the posts ``posts = (acc, msg, time)[k:n_posts]``
+    (made in step ``t - 1``), post by post, follower by follower; shares are appended
+    to ``shares = (acc, msg, time, src)`` from ``n_s`` (``src``: the account whose post
+    was read, for the cascade trees). The rule is :mod:`sim.engine.rule`'s, on the
+    bundles of :func:`sim.engine.kernels.process_step`.
 
     ``uniform_propensity`` is the propensity of every account when they share one and
     ``modifier`` is all ones (NaN otherwise): the share probability is then the same
     for every reading of a post, and two random lookups per reading are saved.
 
-    Stops before a post whose followers might overflow ``s_*`` (the caller grows
+    Stops before a post whose followers might overflow ``shares`` (the caller grows
     them and calls again from there). Returns ``(k, n_s)``: the next post to read
     and the number of shares.
     """
+    p_acc, p_msg, p_time = posts
+    s_acc, s_msg, s_time, s_src = shares
+    indptr, indices = graph
+    latency = clock[3]
+    # the bundles' members as locals, once (attribute access in the loops costs, see sim.engine.rule)
+    rho, role, is_target, interest, propensity = people
+    sentiment, status, exposures, modifier = state.sentiment, state.status, state.exposures, state.modifier
+    static_hazard, nov_code, half_life, tau, alpha, start_h, nov_start = (
+        msgs.static_hazard, msgs.nov_code, msgs.half_life, msgs.tau, msgs.alpha, msgs.start_h, msgs.nov_start)
+    sponsored, relevance_weight, valence = msgs.sponsored, msgs.relevance_weight, msgs.valence
+    sponsored_discount = rule.sponsored_discount
+    new_shares, new_aware, new_target, new_kol_shares = tally.new_shares, tally.new_aware, tally.new_target, tally.new_kol_shares
+    reads_count = tally.reads
     cap = s_acc.shape[0]
     uniform = not math.isnan(uniform_propensity)
     touched = 0
@@ -115,18 +127,14 @@ def read_posts(
         if step_of_time(tr, dt) != t:
             raise RuntimeError("synchronous path: a reading fell outside the next step")
         k += 1
-        # what is the same for every reading of this post
-        cred = cred_role[role[v]]
-        if sponsored[m] and status[m, v] == ORIGIN:
-            cred *= sponsored_discount
-        base = 0.0
-        if not math.isnan(start_h[m]):
-            base = static_hazard[m] * novelty_at(nov_code[m], tr - nov_start[m], half_life[m], tau[m], alpha[m])
+        # what is the same for every reading of this post (the rule: sim.engine.rule)
+        cred = R.source_credibility(cred_role[role[v]], sponsored[m] and status[m, v] == ORIGIN, sponsored_discount)
+        base = R.message_hazard(static_hazard[m], start_h[m], nov_code[m], tr - nov_start[m], half_life[m], tau[m],
+                                alpha[m])
+        same_for_all = uniform and R.reader_independent(rule, relevance_weight[m], valence[m])
         p_post = 0.0  # share probability (hash draws are > 0, so 0 never shares)
-        if base > 0.0 and uniform:
-            lam = base
-            lam *= cred * uniform_propensity * 1.0  # as in kernels.process_step, factor for factor
-            p_post = -math.expm1(-lam)
+        if base > 0.0 and same_for_all:
+            p_post = R.share_probability(R.weighted_hazard(base, cred, uniform_propensity, 1.0))
         prefix = hash_prefix(key, STREAM_SHARE, t, m)
         n_aware = 0
         n_target = 0
@@ -142,19 +150,20 @@ def read_posts(
                 continue
             n_read += 1
             n_exp = exposures[m, w]
-            if n_exp < 255:
-                exposures[m, w] = n_exp + 1
+            if n_exp < EXPOSURE_CAP:
+                n_exp += 1
+                exposures[m, w] = n_exp
             if st == UNAWARE:
                 status[m, w] = AWARE
                 n_aware += 1
                 n_target += is_target[w]
-            if not uniform and base > 0.0:
-                lam = base
-                lam *= cred * propensity[w] * modifier[m, w]
-                p_post = -math.expm1(-lam)
+            if not same_for_all and base > 0.0:
+                p_post = R.share_probability(R.share_hazard(
+                    base, rule, relevance_weight[m], valence[m], interest[w], sentiment[w], n_exp, cred,
+                    propensity[w], modifier[m, w]))
             if hash_finish(prefix, w, v) < p_post:
                 status[m, w] = SHARED
-                n_kol += role[w] == _KOL
+                n_kol += role[w] == KOL
                 s_acc[n_s] = w
                 s_msg[n_s] = m
                 s_time[n_s] = tr

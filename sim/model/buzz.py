@@ -9,6 +9,7 @@ from sim import rng as rng_mod
 from sim.engine.base import Engine, EngineInputs, ReadingParams, RuleParams
 from sim.engine.fast import FastEngine
 from sim.engine.reference import ReferenceEngine
+from sim.engine.rule import credibility_by_role
 from sim.errors import ScenarioError
 from sim.graph import FollowerGraph, build_graph, from_networkx
 from sim.graph.memory import check_model_memory
@@ -94,19 +95,12 @@ class BuzzModel(mesa.Model):
         self.messages = MessageTable(messages)
 
         d = sc.dynamics
-        rules = RuleParams(
-            cred_role=np.array(
-                [d.credibility_peer, d.credibility_kol, d.credibility_brand, 0.0, d.credibility_media]
-            ),
-            sponsored_discount=d.sponsored_discount,
-            mood_strength=d.mood_strength,
-            reinforcement=d.reinforcement,
-            reinforcement_ref=float(d.reinforcement_ref),
+        rules = RuleParams.from_dynamics(
+            d,
+            cred_role=credibility_by_role(d.credibility_peer, d.credibility_kol, d.credibility_brand, d.credibility_media),
             nsi_band=0.1,
             lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else -0.3,
             brand_node=int(pop.brand_node),
-            annoy_growth=d.ad_annoyance_growth,
-            annoy_sentiment=d.annoyance_sentiment,
         )
         circadian = circadian_profile(sc.population.circadian)
         reading = ReadingParams(
