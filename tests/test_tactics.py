@@ -251,7 +251,7 @@ def test_deep_engagement_makes_more_advocates(summaries):
 
 def test_advocates_share_more():
     model = build_model(engagement("deep"), seed=5).run()
-    t = model.tactics
+    t = model.tactics.by_name["engagement"]
     adv = np.asarray(t.advocate_list)
     assert adv.size == t.n_advocates > 0
     boost = model.effective.brand.advocate_share_boost
@@ -289,7 +289,7 @@ def test_budget_accounting_adds_up():
     fc = model.population.graph.follower_count()
     b = model.effective.brand
     assert items["cultivation"] == pytest.approx(
-        sum(b.cultivation_fee_share * b.kol_fee_per_1k * fc[k] / 1000 for k in t.cultivated)
+        sum(b.cultivation_fee_share * b.kol_fee_per_1k * fc[k] / 1000 for k in t.by_name["seeding"].cultivated)
     )
     assert s["cost_per_target_reached"] == pytest.approx(s["cost"] / s["brand_target_reach"])
 

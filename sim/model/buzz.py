@@ -6,6 +6,7 @@ import mesa
 import numpy as np
 
 from sim import rng as rng_mod
+from sim.clock import step_at, steps_for
 from sim.engine.base import Engine, EngineInputs, ReadingParams, RuleParams
 from sim.engine.fast import FastEngine
 from sim.engine.reference import ReferenceEngine
@@ -68,7 +69,7 @@ class BuzzModel(mesa.Model):
         sc = apply_preset(scenario)
         self.effective = sc
         self.dt_h = sc.run.step_minutes / 60.0
-        self.n_steps = max(1, int(round(sc.run.horizon_h / self.dt_h)))
+        self.n_steps = steps_for(sc.run.horizon_h, self.dt_h, minimum=1)
         self.t = 0
 
         if graph is None:
@@ -188,7 +189,7 @@ class BuzzModel(mesa.Model):
 
     def step_of(self, hour: float) -> int:
         """The step at which something scheduled at ``hour`` happens."""
-        return int(np.floor(hour / self.dt_h + 1e-9))
+        return step_at(hour, self.dt_h)
 
     def pick_origin(self, origin: object, k: int, gen: np.random.Generator, where: str) -> np.ndarray:
         """Accounts that originate a message: "random" people, a small "customer"

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim import rng as rng_mod
 from sim.analysis.lifecycle import time_to_contain
+from sim.clock import steps_for
 from sim.model.messages import Message
 from sim.scenario.schema import CrisisConfig
 
@@ -141,7 +142,7 @@ class CrisisPlan:
             return
         if self.detected_step is None and self.detected(t - 1):
             self.detected_step = t
-            self.response_step = t + int(round(c.approval_delay_h / model.dt_h))
+            self.response_step = t + steps_for(c.approval_delay_h, model.dt_h)
         if self.response_step is not None and t == self.response_step and self.responded_step is None:
             self.respond(brand, t)
         if self.responded_step is None:

@@ -35,8 +35,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim import rng as rng_mod
+from sim.clock import steps_for
 from sim.engine.base import EngineInputs
 from sim.model.messages import MessageTable
+from sim.numerics import SELECTION_EPS
 from sim.scenario.schema import BrandConfig
 
 if TYPE_CHECKING:
@@ -105,7 +107,7 @@ def _lazy_greedy(
     rnd = 0
     while heap:
         neg, k, at = heapq.heappop(heap)
-        if spent + costs[k] > budget + 1e-12:
+        if spent + costs[k] > budget + SELECTION_EPS:
             continue  # no longer affordable
         if at == rnd:
             g = (-neg) * costs[k] if benefit_per_cost and costs[k] > 0 else -neg
@@ -163,11 +165,11 @@ def brute_force(costs: Sequence[float], budget: float, value: Callable[[Sequence
     for r in range(1, n + 1):
         for subset in itertools.combinations(range(n), r):
             cost = float(c[list(subset)].sum())
-            if cost > budget + 1e-12:
+            if cost > budget + SELECTION_EPS:
                 continue
             v = value(list(subset))
             evaluations += 1
-            if v > best.value + 1e-12:
+            if v > best.value + SELECTION_EPS:
                 best = Selection(list(subset), cost, v)
     best.evaluations = evaluations
     return best
@@ -178,7 +180,7 @@ def top_by_followers(followers: Sequence[int], costs: Sequence[float], budget: f
     order = np.argsort(-np.asarray(followers), kind="stable")
     chosen, spent = [], 0.0
     for k in order.tolist():
-        if spent + costs[k] <= budget + 1e-12:
+        if spent + costs[k] <= budget + SELECTION_EPS:
             chosen.append(int(k))
             spent += float(costs[k])
     return Selection(chosen, spent, float("nan"))
@@ -265,7 +267,7 @@ def reach_samples(
     table = MessageTable([one])
     table.annoy_rate[0] = model.messages.annoy_rate[message]
     start = model.step_of(start_h)
-    n_steps = start + max(1, round(horizon_h / model.dt_h))
+    n_steps = start + steps_for(horizon_h, model.dt_h, minimum=1)
     gen = rng_mod.generator(seed, "kol_selection")
     u_accept = gen.random((samples, len(candidates)))
     p = np.ones(len(candidates)) if accept_p is None else np.asarray(accept_p, dtype=float)
