@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
-EXTRAS ?= dev,dask,app
+EXTRAS ?= dev,dask,app,calibrate
 # The browser test drives the distribution's Chromium (Playwright's own download is not used).
 CHROMIUM := /usr/bin/chromium
 

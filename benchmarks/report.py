@@ -132,6 +132,14 @@ def targets_table(meta: dict[str, Any]) -> str:
     return _table(["target", "threshold", "measured", "status", "note"], rows)
 
 
+#: Scaling workloads in report order, with their section titles.
+SCALING_TITLES = {
+    "viral": "Viral crisis: the default crisis with a KOL as the complaint's origin (14 days)",
+    "crisis": "Default crisis scenario (14 days)",
+    "ic": "Independent-cascade preset (p = 0.2, 10 seeds)",
+}
+
+
 def scaling_table(R: _Rows, kind: str) -> str:
     b = f"scaling/{kind}"
     impl = "buzzsim-fast"
@@ -139,16 +147,28 @@ def scaling_table(R: _Rows, kind: str) -> str:
     for n in R.sizes(b, impl):
         f = R.get(b, impl, n, "failed")
         if f and not R.get(b, impl, n, "run_s"):
-            rows.append([_n(n), "–", "failed", "–", "–", "–", "–", "–", "–"])
+            rows.append([_n(n), "–", "failed", "–", "–", "–", "–", "–", "–", "–", "–"])
             continue
+        up = R.get(b, impl, n, "took_off_share")
+        vic = R.get(b, impl, n, "exposure_rate_vs_ic")
+        csr = R.get(b, impl, n, "exposure_rate_vs_csr1")
         rows.append([
             _n(n), _g(R.med(b, impl, n, "edges")), _t(R.get(b, impl, n, "build_s")), _t(R.get(b, impl, n, "run_s")),
             _g(R.med(b, impl, n, "engine_step_s")), _g(R.med(b, impl, n, "peak_rss_mb")),
             _g(R.med(b, impl, n, "exposures")), _g(R.med(b, impl, n, "exposures_per_s_per_thread")),
-            f"{100 * R.med(b, impl, n, 'exposure_rate_vs_csr1'):.1f} %",
+            f"{100 * csr['median']:.1f} %" if csr else "–",
+            up["note"].split(":")[0] if up else "–",
+            f"{100 * vic['median']:.1f} %" if vic else "–",
         ])
     return _table(["accounts", "edges", "build s", "run s", "in engine.step s", "peak RSS MB", "exposures",
-                   "exposures/s/thread", "vs 1-thread CSR sweep"], rows)
+                   "exposures/s/thread", "vs 1-thread CSR sweep", "took off", "exposures/s vs IC"], rows)
+
+
+def graph_table(R: _Rows) -> str:
+    b = "scaling/graph"
+    rows = [[_n(n), _g(R.med(b, "buzzsim-fast", n, "edges")), _t(R.get(b, "buzzsim-fast", n, "build_s")),
+             _g(R.med(b, "buzzsim-fast", n, "peak_rss_mb"))] for n in R.sizes(b, "buzzsim-fast", "build_s")]
+    return _table(["accounts", "edges", "scale_free s", "peak RSS MB"], rows)
 
 
 def engines_table(R: _Rows, kinds: list[str]) -> str:
@@ -316,7 +336,7 @@ def make_figures(R: _Rows, meta: dict[str, Any], run_dir: Path) -> list[str]:
     made = []
     # scaling
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), dpi=100)
-    for kind, marker in (("crisis", "o"), ("ic", "s")):
+    for kind, marker in (("crisis", "o"), ("viral", "^"), ("ic", "s")):
         b = f"scaling/{kind}"
         ns = [n for n in R.sizes(b, "buzzsim-fast", "run_s")]
         if not ns:
@@ -325,14 +345,14 @@ def make_figures(R: _Rows, meta: dict[str, Any], run_dir: Path) -> list[str]:
             ys = [R.get(b, "buzzsim-fast", n, metric) for n in ns]
             med = [y["median"] for y in ys]
             err = [[y["median"] - y["min"] for y in ys], [y["max"] - y["median"] for y in ys]]
-            ax.errorbar(ns, med, yerr=err, marker=marker, capsize=3, label={"crisis": "default crisis", "ic": "IC preset"}[kind])
+            ax.errorbar(ns, med, yerr=err, marker=marker, capsize=3, label={"crisis": "default crisis", "viral": "viral crisis", "ic": "IC preset"}[kind])
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("accounts")
             ax.set_title(label, fontsize=10)
             ax.xaxis.set_minor_formatter(NullFormatter())
             ax.yaxis.set_minor_formatter(NullFormatter())
-    ns_all = R.sizes("scaling/crisis", "buzzsim-fast", "run_s") or R.sizes("scaling/ic", "buzzsim-fast", "run_s")
+    ns_all = sorted({n for k in SCALING_TITLES for n in R.sizes(f"scaling/{k}", "buzzsim-fast", "run_s")})
     if ns_all:
         for ax in axes[:2]:
             y0 = ax.get_ylim()[0]
@@ -433,6 +453,11 @@ def _notes(R: _Rows, meta: dict[str, Any]) -> list[str]:
         ("Build = the whole `BuzzModel` construction (graph generation, population, crisis plan, agents, engine "
         "arrays); run = `model.run()` over the whole horizon, including Mesa's `DataCollector` every step; "
         "'in engine.step' = time inside the engine's `step`/`inject` (the numba kernels and their Python glue)."),
+        ("The viral crisis: every default of the crisis scenario except the complaint's origin, a KOL "
+        "(`origin = \"kol\"`), so that the full rule has a complaint that spreads to time. A replicate took off "
+        "when the complaint was shared by at least 0.1 % of the accounts; run times and the ratio of exposures "
+        "per second to the IC path's are taken over those replicates. The IC runs use the same seeds, hence the "
+        "same graphs."),
         ("The IC preset: p = 0.2 and 10 random seed accounts on a directed scale-free graph (mean degree 10), "
         "default 336-step horizon. The peers run on the same graph, with the same p and the same seed accounts the "
         "engine drew; graph conversion is timed separately from the cascades."),
@@ -493,9 +518,11 @@ def write_report(run_dir: Path, rows: list[dict[str, Any]], meta: dict[str, Any]
         lines += ["## a. Scaling", ""]
         if "scaling.png" in figures:
             lines += ["![scaling](scaling.png)", ""]
-        for kind, title in (("crisis", "Default crisis scenario (14 days)"), ("ic", "Independent-cascade preset")):
+        for kind, title in SCALING_TITLES.items():
             if R.sizes(f"scaling/{kind}"):
                 lines += [f"### {title}", "", scaling_table(R, kind), ""]
+        if R.sizes("scaling/graph"):
+            lines += ["### Graph generation alone (scale_free, mean degree 10)", "", graph_table(R), ""]
         summ = dominance_summary(meta)
         if summ:
             lines += ["### What dominates (cProfile of one extra, unreported build and run)", "", *summ, "",
@@ -601,13 +628,15 @@ def write_docs(run_dir: str | Path, docs_dir: str | Path = "docs", *, analysis: 
             analysis = old[a + len(_ANALYSIS_OPEN):b]
     if analysis:
         L += [_ANALYSIS_OPEN, analysis.strip(), _ANALYSIS_CLOSE, ""]
-    if R.sizes("scaling/crisis") or R.sizes("scaling/ic"):
+    if any(R.sizes(f"scaling/{k}") for k in (*SCALING_TITLES, "graph")):
         L += ["## Scaling", ""]
         if "scaling.png" in figs:
             L += ["![scaling](img/bench_scaling.png)", ""]
-        for kind, title in (("crisis", "Default crisis scenario (14 days)"), ("ic", "Independent-cascade preset (p = 0.2, 10 seeds)")):
+        for kind, title in SCALING_TITLES.items():
             if R.sizes(f"scaling/{kind}"):
                 L += [f"### {title}", "", scaling_table(R, kind), ""]
+        if R.sizes("scaling/graph"):
+            L += ["### Graph generation alone (scale_free, mean degree 10)", "", graph_table(R), ""]
         summ = dominance_summary(meta)
         if summ:
             L += ["### What dominates the time at each size", "", *summ, "", profile_tables(meta), ""]

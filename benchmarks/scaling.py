@@ -62,13 +62,20 @@ def measure_point(
     profile: bool = False,
     sweep_reps: int = 3,
     seed0: int = 0,
+    graph_reps: int = 0,
 ) -> dict[str, Any]:
-    """Measure workloads ``kinds`` at ``n`` accounts; returns plain JSON-able data."""
+    """Measure workloads ``kinds`` at ``n`` accounts; returns plain JSON-able data.
+
+    With ``graph_reps`` the scale-free graph alone (``scale_free(n, MEAN_DEGREE)``,
+    the generator of every workload) is first built that many times, timed and
+    its peak RSS probed, before the workloads.
+    """
     import numba
 
     from benchmarks import machine
     from benchmarks.harness import PeakRSS, Timer, memory_method, rss_mb
     from benchmarks.workloads import (
+        MEAN_DEGREE,
         engine_timer,
         memory_breakdown,
         release_model,
@@ -86,11 +93,28 @@ def measure_point(
         "threads": int(numba.config.NUMBA_NUM_THREADS),
         "idle_rss_mb": rss_mb(),
     }
+    if graph_reps > 0:
+        import numpy as np
+
+        from sim.graph import scale_free
+
+        scale_free(2000, MEAN_DEGREE, rng=np.random.default_rng(1))  # compiled before timing
+        g_s, g_mb, g_edges = [], [], 0
+        for r in range(graph_reps):
+            gc.collect()
+            with PeakRSS() as mem_g, Timer() as tg:
+                g = scale_free(n, MEAN_DEGREE, rng=np.random.default_rng(seed0 + r))
+            g_s.append(tg.s)
+            g_mb.append(mem_g.peak_mb)
+            g_edges = int(g.n_edges)
+            del g
+        out["graph"] = {"build_s": g_s, "peak_mb": g_mb, "n_edges": g_edges}
+        gc.collect()
     graph = None
     for kind in kinds:
         rec: dict[str, Any] = {k: [] for k in (
             "build_s", "run_s", "engine_s", "build_peak_mb", "run_peak_mb", "start_mb",
-            "exposures", "reads", "shares", "steps")}
+            "exposures", "reads", "shares", "steps", "complaint_shares")}
         for r in range(reps):
             gc.collect()
             cfg = scenario_config(kind, n, horizon_h=horizon_h, seed=seed0 + r)
@@ -115,6 +139,9 @@ def measure_point(
             rec["exposures"].append(int(c.exposures.sum()))
             rec["reads"].append(int(c.reads.sum()))
             rec["shares"].append([int(x) for x in c.new_shares.sum(axis=0)])
+            names = list(model.messages.names)
+            if "complaint" in names:
+                rec["complaint_shares"].append(int(c.new_shares[:, names.index("complaint")].sum()))
             rec["steps"].append(int(model.n_steps))
             rec["n_accounts"] = int(model.population.n)
             rec["n_edges"] = int(model.population.graph.n_edges)

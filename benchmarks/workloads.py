@@ -4,6 +4,11 @@
   ``[crisis]`` section with its defaults (complaint at hour 24 from a small
   customer account, active monitoring, 4 h approval, apology), on a scale-free
   follower graph of ``n`` accounts with mean degree 10, 14-day horizon.
+* ``viral`` — the same crisis with the complaint posted by a KOL
+  (``origin = "kol"``), so that it spreads: the workload of the full rule's
+  speed targets. A replicate *took off* when the complaint was shared by at
+  least ``TAKEOFF_SHARE`` of the accounts (:func:`took_off`); the suite reports
+  the share of replicates that did.
 * ``ic`` — the independent-cascade preset on the same kind of graph, with
   ``p = IC_P`` and ``IC_SEEDS`` random seed accounts (supercritical: the
   cascade reaches most of the graph, so the run is dominated by spreading work).
@@ -19,15 +24,22 @@ import numpy as np
 __all__ = [
     "IC_P",
     "IC_SEEDS",
+    "KINDS",
     "MEAN_DEGREE",
+    "TAKEOFF_SHARE",
     "engine_timer",
     "final_shares",
     "memory_breakdown",
     "origin_accounts",
     "release_model",
     "scenario_config",
+    "took_off",
     "warm_up_engine",
 ]
+
+KINDS = ("crisis", "viral", "ic")
+#: A complaint "took off" when at least this fraction of the accounts shared it.
+TAKEOFF_SHARE = 0.001
 
 MEAN_DEGREE = 10.0
 #: IC probability: p * mean out-degree = 2, a supercritical cascade on the
@@ -49,10 +61,12 @@ def scenario_config(kind: str, n: int, *, horizon_h: float | None = None, seed: 
         cfg["run"]["horizon_h"] = float(horizon_h)
     if kind == "crisis":
         cfg["crisis"] = {}
+    elif kind == "viral":
+        cfg["crisis"] = {"origin": "kol"}
     elif kind == "ic":
         cfg["dynamics"] = {"preset": "independent_cascade", "p": IC_P, "seeds": IC_SEEDS}
     else:
-        raise ValueError(f"unknown workload {kind!r} (crisis, ic)")
+        raise ValueError(f"unknown workload {kind!r} ({', '.join(KINDS)})")
     return cfg
 
 
@@ -129,6 +143,11 @@ class engine_timer:
 def final_shares(model, message: int = 0) -> int:
     """Distinct sharers (origins included) of message ``message`` at the end of a run."""
     return int(model.engine.counters.new_shares[:, message].sum())
+
+
+def took_off(complaint_shares: float, n_accounts: int) -> bool:
+    """Whether a crisis replicate's complaint spread: shared by >= ``TAKEOFF_SHARE`` of the accounts."""
+    return float(complaint_shares) >= TAKEOFF_SHARE * int(n_accounts)
 
 
 def origin_accounts(model, message: int = 0) -> np.ndarray:

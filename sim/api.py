@@ -6,10 +6,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from sim.errors import ScenarioError
 from sim.result import Result
 from sim.scenario.schema import Scenario
 
-__all__ = ["simulate", "build_model"]
+__all__ = ["build_model", "simulate"]
 
 
 def _scenario(config: str | Path | dict[str, Any] | Scenario) -> Scenario:
@@ -32,6 +35,9 @@ def build_model(
     from sim.model.buzz import BuzzModel
 
     sc = _scenario(config)
+    bad_type = isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+    if seed is not None and (bad_type or not 0 <= int(seed) < 2**63):
+        raise ScenarioError(f"seed = {seed!r} must be an integer >= 0 and < 2**63")
     return BuzzModel(sc, sc.run.seed if seed is None else int(seed), engine or sc.run.engine, graph=graph)
 
 

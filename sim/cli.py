@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sim.calibration.cli import add_calibrate_parser, add_data_options, cmd_validate_data
 from sim.errors import BuzzsimError
 from sim.sweep.cli import add_sweep_parser
 
@@ -128,7 +129,7 @@ def run_options() -> argparse.ArgumentParser:
         help="the run folder (default: results/<scenario>/<timestamp>-<id>/)",
     )
     o.add_argument(
-        "--force", action="store_true", help="replace --out if it exists and is not empty"
+        "--force", action="store_true", help="replace --out if it is a result folder buzzsim wrote (manifest.json)"
     )
     o.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     o.add_argument(
@@ -171,7 +172,8 @@ def add_compare(sub: Any) -> None:
     p.add_argument(
         "--baseline",
         metavar="NAME",
-        help="variant to measure differences against (default: baseline)",
+        help="variant to measure differences against (default: the variant named 'baseline', "
+        "else the first variant without overrides, else the scenario as written)",
     )
     p.add_argument(
         "scenario", metavar="SCENARIO", nargs="?",
@@ -219,10 +221,13 @@ def add_validate(sub: Any) -> None:
     )
     p.add_argument("--quick", action="store_true", help="fewer replicates (about 15 s)")
     p.add_argument("--out", metavar="DIR", help="report folder (default results/validate/<time>)")
+    add_data_options(p)  # --data FILE and its sampling options (sim.calibration.cli)
     p.set_defaults(func=cmd_validate)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if getattr(args, "data", None):
+        return cmd_validate_data(args)
     from sim.validate import run_validation
 
     folder = run_validation(Path(args.out) if args.out else None, quick=args.quick)
@@ -291,6 +296,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 #: Functions that add a subcommand's parser; append to add a subcommand.
 SUBCOMMANDS: list[Callable[[Any], None]] = [
     add_run, add_compare, add_sweep_parser, add_list, add_show, add_validate, add_bench, add_app,
+    add_calibrate_parser,
 ]
 
 

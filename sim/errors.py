@@ -17,3 +17,7 @@ class ScenarioError(BuzzsimError):
 
 class GraphError(BuzzsimError):
     """A graph that cannot be built or loaded (bad file, too large for memory...)."""
+
+
+class DataError(BuzzsimError):
+    """Cascade data that cannot be read: names the file, the line and the column."""

@@ -49,7 +49,10 @@ def test_measurements_csv_has_the_columns(no_peers_run: Path) -> None:
     assert all(int(r["repetitions"]) >= 1 for r in measured)
     # set-up and run are separate rows
     metrics = {(r["benchmark"], r["metric"]) for r in rows}
-    assert ("scaling/crisis", "build_s") in metrics and ("scaling/crisis", "run_s") in metrics
+    assert ("scaling/viral", "build_s") in metrics and ("scaling/viral", "run_s") in metrics
+    # the viral crisis reports its take-off share; the graph is timed alone too
+    assert ("scaling/viral", "took_off_share") in metrics
+    assert ("scaling/graph", "build_s") in metrics
     assert ("scaling/ic", "peak_rss_mb") in metrics
 
 

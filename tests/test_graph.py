@@ -114,6 +114,72 @@ def test_from_edges_rows_sorted_from_shuffled_input():
     assert labelled_edge_set(g) == expected
 
 
+def _csr_by_lexsort(src, dst, n, symmetric=False):
+    """The CSR the old counting-sort build produced, written with plain numpy:
+    drop self-loops, add reverse edges if symmetric, sort by (row, column), drop repeats."""
+    s = np.asarray(src, np.int64)
+    d = np.asarray(dst, np.int64)
+    keep = s != d
+    s, d = s[keep], d[keep]
+    if symmetric:
+        s, d = np.concatenate([s, d]), np.concatenate([d, s])
+    order = np.lexsort((d, s))
+    s, d = s[order], d[order]
+    new = np.ones(s.size, bool)
+    new[1:] = (s[1:] != s[:-1]) | (d[1:] != d[:-1])
+    s, d = s[new], d[new]
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
+    return indptr, d.astype(np.int32)
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "hub", "symmetric", "dtype"),
+    [
+        (1, 5, False, False, np.int32),  # only self-loops
+        (2, 0, False, False, np.int32),  # no edges
+        (3, 40, False, True, np.int64),
+        (700, 3_000, False, False, np.int32),  # fewer edges than a bucket
+        (5_000, 300_000, False, False, np.int32),  # many buckets, many repeats
+        (5_000, 300_000, True, True, np.int64),  # a hub's huge bucket, symmetric
+        (1 << 16, 200_000, True, False, np.int32),  # power-of-two n
+        ((1 << 16) + 3, 200_000, False, True, np.int32),
+    ],
+)
+def test_csr_build_equals_lexsort_construction(n, m, hub, symmetric, dtype):
+    """Exact: the radix-sort CSR equals the sorted, de-duplicated edge list built with numpy."""
+    from sim.graph import build_csr
+
+    r = rng(n + m)
+    s = r.integers(0, n, m)
+    d = r.integers(0, n, m)
+    if hub:  # a third of the edges leave (and, with symmetric, enter) node 7
+        s[: m // 3] = 7
+    indptr, indices = build_csr(s.astype(dtype), d.astype(dtype), n, symmetric=symmetric)
+    ref_ptr, ref_idx = _csr_by_lexsort(s, d, n, symmetric)
+    assert indptr.dtype == np.int64 and indices.dtype == np.int32
+    assert np.array_equal(indptr, ref_ptr)
+    assert np.array_equal(indices, ref_idx)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_merge_in_place_equals_copying_merge(seed):
+    """Exact: the in-place merge (used while a graph is built) gives the copying merge's arrays."""
+    from sim.graph import build_csr, merge_csr
+
+    r = rng(seed)
+    n = [1, 50, 3000][seed]
+    m_a, m_b = [(0, 3), (400, 60), (30_000, 900)][seed]
+    a = build_csr(r.integers(0, n, m_a), r.integers(0, n, m_a), n)
+    b = build_csr(r.integers(0, n, m_b), r.integers(0, n, m_b), n)
+    if seed == 2:  # b repeats some of a's edges, and the last rows of b are empty
+        s, d = FollowerGraph(*a).edges()
+        b = merge_csr(b, build_csr(s[:500], d[:500], n))
+    expected = merge_csr(a, b)
+    got = merge_csr((a[0].copy(), a[1].copy()), b, in_place=True)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+
+
 def test_undirected_input_is_reciprocal():
     g = FollowerGraph.from_edges([0, 1, 2], [1, 2, 0], 4, directed=False)
     assert g.n_edges == 6

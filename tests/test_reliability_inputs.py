@@ -78,7 +78,7 @@ def test_sniff_is_bounded(tmp_path):
 
 
 def test_graphml_entities_refused(tmp_path):
-    lol = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10 if i else "lol"}">' for i in range(6))
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10 if i else "lol"}">' for i in range(6))
     doc = (
         f'<?xml version="1.0"?><!DOCTYPE graphml [{lol}]>'
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph edgedefault="directed">'
@@ -98,3 +98,59 @@ def test_relative_graph_path_resolves_from_the_scenario_folder(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     sc = load_scenario(d / "sc.toml")
     assert sc.graph.path == str((d / "edges.txt").resolve())
+
+
+def test_silent_clamps_and_ignored_keys_are_refused(tmp_path):
+    import sim
+
+    base = {"graph": {"n": 300, "mean_degree": 4}, "run": {"horizon_h": 4}}
+    with pytest.raises(ScenarioError, match="brand.fans"):
+        sim.simulate({**base, "brand": {"fans": 10**6}})
+    with pytest.raises(ScenarioError, match="origins asked"):
+        sim.simulate({**base, "messages": [{"n_origins": 10**6}]})
+    with pytest.raises(ScenarioError, match="graph.n"):
+        load_scenario({"graph": {"kind": "file", "path": "x.txt", "n": 50}})
+    with pytest.raises(ScenarioError, match="never happen"):
+        load_scenario({"crisis": {"start_h": 500}, "run": {"horizon_h": 100}})
+    with pytest.raises(ScenarioError, match="never start"):
+        load_scenario({"messages": [{"start_h": 500}], "run": {"horizon_h": 100}})
+
+
+def test_negative_seed_is_a_package_error():
+    import sim
+
+    with pytest.raises(BuzzsimError):
+        sim.simulate({"graph": {"n": 100, "mean_degree": 4}, "run": {"horizon_h": 2}}, seed=-1)
+
+
+def test_run_names_the_base_as_the_scenario_does():
+    from sim.scenario.variants import select_variants
+
+    sc = load_scenario({"crisis": {"strategy": "silence"},
+                        "variants": [{"name": "silence"}, {"name": "deny", "crisis.strategy": "deny"}]})
+    assert [v.name for v in select_variants(sc, False)] == ["silence"]
+    plain = load_scenario({"variants": [{"name": "deny", "crisis.strategy": "deny"}]})
+    assert [v.name for v in select_variants(plain, False)] == ["baseline"]
+
+
+def test_finished_sweep_leaves_no_lock(tmp_path):
+    import tomllib
+
+    from sweep_cases import TINY_TOML
+
+    from sim.sweep import run_sweep
+
+    res = run_sweep(tomllib.loads(TINY_TOML), ["crisis.approval_delay_h=1,4"], replicates=1, workers=1,
+                    out=tmp_path / "sw", progress=False, figures=False)
+    assert (tmp_path / "sw" / "sweep.json").is_file()
+    assert not (tmp_path / "sw" / ".lock").exists()
+    assert res.points_run == 2
+
+
+def test_scenario_text_is_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    code = f"__import__('os').system('touch {marker}')"
+    p = tmp_path / "evil.toml"
+    p.write_text(f'name = "{code}"\ndescription = "{code}"\n[[messages]]\nname = "{code}"\n')
+    sc = load_scenario(p)
+    assert sc.name == code and not marker.exists()

@@ -11,8 +11,10 @@ phase         definition (thresholds from :class:`~sim.scenario.schema.AnalysisC
 exposure      the message's known start hour (or the first hour with any share)
 ignition      first hour at which the raw cumulative shares reach ``ignition`` × final
               (never before the exposure)
-peak          hour of the maximum of the *raw* incidence between ignition and plateau;
-              ``peak_shares_per_h`` is that hour's real number of shares
+peak          the busiest hour of the *raw* incidence within the trailing window at
+              which the smoothed incidence is highest (after the ignition, and never
+              after the plateau); ``peak_shares_per_h`` is that hour's real number
+              of shares
 decay         first hour after the peak at which the *trailing* moving average of the
               incidence is below ``decay`` × its highest value since the peak
 plateau       first hour at which the raw cumulative shares reach ``plateau`` × final
@@ -203,6 +205,18 @@ def _first_below_after(smooth: np.ndarray, start: int, level: float) -> int | No
     return None if below.size == 0 else start + 1 + int(below[0])
 
 
+def _busiest_hour(x: np.ndarray, smooth: np.ndarray, i_ign: int, i_pla: int, k: int) -> int:
+    """The peak: the raw curve's busiest bin within the trailing window (``k`` bins)
+    at which the smoothed curve is highest after the ignition, kept between the
+    ignition and the plateau (else the busiest bin between them). The window finds
+    the busiest day despite the daily rhythm; the bin is a real hour's count."""
+    j = i_ign + _peak_index(smooth[i_ign:])
+    lo, hi = max(j - k + 1, i_ign), min(j, i_pla)
+    if lo > hi:
+        lo, hi = i_ign, i_pla
+    return lo + _peak_index(x[lo : hi + 1])
+
+
 def _decay_index(smooth: np.ndarray, start: int, decay: float) -> int | None:
     """First index after the highest value of ``smooth[start:]`` at which it is below
     ``decay`` × that value (None if it never is)."""
@@ -283,8 +297,8 @@ def phases(
     cum = np.cumsum(x)
     i_ign = max(_first_reaching(cum, ignition * final), i0)
     i_pla = max(_first_reaching(cum, plateau * final), i_ign)
-    i_peak = i_ign + _peak_index(x[i_ign : i_pla + 1])
     smooth = trailing_average(x, smoothing_h, dt_h=dt_h)
+    i_peak = _busiest_hour(x, smooth, i_ign, i_pla, _window(smoothing_h, dt_h).size)
     i_dec = _decay_index(smooth, i_peak, decay)
 
     def at(i: int) -> float:  # bin start, never before the exposure

@@ -5,11 +5,11 @@ feed. Row ``u`` of the CSR lists u's followers, sorted, without duplicates and
 without ``u`` itself. Undirected input counts as reciprocal: both directions are
 stored.
 
-The CSR is built by two stable counting sorts (first by follower, then by
-account) in numba, so building is linear in the number of edges and rows come
-out sorted; duplicates are then removed in one sequential pass. At 10^7 edges this
-takes a fraction of a second and needs about 8 bytes of scratch per edge on top of
-the input arrays.
+The CSR is built by a bucketed radix sort of packed int64 edge keys in numba
+(see the kernels' comment), so building is linear in the number of edges, rows
+come out sorted and duplicates are dropped on the way. It needs 8 bytes of
+scratch per edge on top of the input arrays and the 4-byte result; at 10^8 edges
+it takes a few seconds.
 """
 
 from __future__ import annotations
@@ -29,80 +29,210 @@ _MAX_NODES = np.iinfo(np.int32).max  # indices are int32
 
 
 # --------------------------------------------------------------------------- kernels
+#
+# The CSR build is a bucketed radix sort of the packed edge keys. Pass 1 counts
+# the edges of every bucket of consecutive rows (per chunk of the input, so the
+# chunks run in parallel); pass 2 scatters each edge, packed as one int64 key
+# ``(row within bucket) << dbits | column``, to its bucket (a few thousand output
+# streams, written sequentially); pass 3 sorts every bucket on its own (in
+# parallel: buckets are disjoint) with a three-digit least-significant-digit
+# radix sort (two digits of the column, then the row) that stays in cache,
+# drops repeated edges and writes the columns in place. A final sequential pass
+# closes the gaps the dropped repeats left. Every random access goes to a bucket that fits in
+# cache, unlike a counting sort over all n rows.
+# The result is the sorted, duplicate-free CSR whatever the chunking or the
+# number of threads: it depends on the set of edges only.
+
+_BUCKET_BITS = 12  # at most 2^12 row buckets (output streams of pass 2)
+_BUCKET_MIN_EDGES = 1024  # aim for at least this many edges per bucket
 
 
-@nb.njit(cache=True)
-def _csr_kernel(src, dst, n, symmetric):  # pragma: no cover - compiled
-    """Counting-sort CSR build; returns (status, indptr, indices).
+def _bit_length(x: int) -> int:
+    return max(int(x), 0).bit_length()
 
-    status 0: ok; status 1: a node id outside [0, n). Self-loops are dropped and
-    rows come out sorted (duplicates remain: see ``_dedup_kernel``). With
-    ``symmetric`` every edge is also added in the reverse direction.
-    """
+
+@nb.njit(cache=True, parallel=True)
+def _bucket_count(src, dst, n, symmetric, shift, n_buckets, n_chunks):  # pragma: no cover
+    """Edges per (chunk, bucket); ``bad[c]`` flags an id outside [0, n) in chunk c."""
     m = src.shape[0]
-    # pass 1: count edges per destination (the sort key of the first pass)
-    cnt = np.zeros(n + 1, np.int64)
-    for e in range(m):
-        s = np.int64(src[e])
-        d = np.int64(dst[e])
-        if s < 0 or s >= n or d < 0 or d >= n:
-            return 1, np.zeros(1, np.int64), np.zeros(0, np.int32)
-        if s != d:
-            cnt[d + 1] += 1
-            if symmetric:
-                cnt[s + 1] += 1
-    for i in range(n):
-        cnt[i + 1] += cnt[i]
-    k = cnt[n]
-    # first counting sort: sources grouped by destination (destination implicit)
-    by_dst = np.empty(k, np.int32)
-    pos = cnt[:n].copy()
-    for e in range(m):
-        s = src[e]
-        d = dst[e]
-        if s != d:
-            p = pos[d]
-            by_dst[p] = s
-            pos[d] = p + 1
-            if symmetric:
-                p = pos[s]
-                by_dst[p] = d
-                pos[s] = p + 1
-    # second, stable counting sort by source: rows come out sorted by destination
-    indptr = np.zeros(n + 1, np.int64)
-    for p in range(k):
-        indptr[by_dst[p] + 1] += 1
-    for i in range(n):
-        indptr[i + 1] += indptr[i]
-    pos2 = indptr[:n].copy()
-    indices = np.empty(k, np.int32)
-    for d in range(n):
-        for p in range(cnt[d], cnt[d + 1]):
-            s = by_dst[p]
-            q = pos2[s]
-            indices[q] = d
-            pos2[s] = q + 1
-    return 0, indptr, indices
+    hist = np.zeros((n_chunks, n_buckets), np.int64)
+    bad = np.zeros(n_chunks, np.int64)
+    for c in nb.prange(n_chunks):
+        lo = m * c // n_chunks
+        hi = m * (c + 1) // n_chunks
+        for e in range(lo, hi):
+            s = np.int64(src[e])
+            d = np.int64(dst[e])
+            if s < 0 or s >= n or d < 0 or d >= n:
+                bad[c] = 1
+                break
+            if s != d:
+                hist[c, s >> shift] += 1
+                if symmetric:
+                    hist[c, d >> shift] += 1
+    return hist, bad
+
+
+@nb.njit(cache=True, parallel=True)
+def _bucket_scatter(src, dst, symmetric, shift, dbits, start, keys):  # pragma: no cover
+    """Write every edge's packed key to its bucket; ``start[c, b]``: first slot of chunk c in bucket b."""
+    m = src.shape[0]
+    n_chunks = start.shape[0]
+    low = (np.int64(1) << shift) - 1
+    for c in nb.prange(n_chunks):
+        lo = m * c // n_chunks
+        hi = m * (c + 1) // n_chunks
+        pos = start[c].copy()
+        for e in range(lo, hi):
+            s = np.int64(src[e])
+            d = np.int64(dst[e])
+            if s != d:
+                b = s >> shift
+                keys[pos[b]] = ((s & low) << dbits) | d
+                pos[b] += 1
+                if symmetric:
+                    b = d >> shift
+                    keys[pos[b]] = ((d & low) << dbits) | s
+                    pos[b] += 1
+
+
+@nb.njit(cache=True, parallel=True)
+def _bucket_sort(keys, bstart, shift, dbits, indices, indptr, kept):  # pragma: no cover
+    """Sort each bucket by (row, column), drop repeats, write the columns in place.
+
+    Inside a bucket: two least-significant-digit radix passes on the column
+    (each digit half of the column's bits: 13 bits up to 2^26 accounts) and a
+    stable counting pass by row (2^shift
+    counters) that writes the columns to ``indices[bstart[b]:bstart[b+1]]``; the
+    three histograms come from one read. Then repeats within each row are dropped
+    and the kept columns packed from ``bstart[b]`` on. ``indptr[u + 1]`` receives
+    the number of distinct followers of row u, ``kept[b]`` the columns bucket b kept.
+    """
+    n = indptr.shape[0] - 1
+    n_buckets = bstart.shape[0] - 1
+    cmask = (np.int64(1) << dbits) - 1
+    b1 = (dbits + 1) // 2
+    b2 = dbits - b1
+    m1 = (np.int64(1) << b1) - 1
+    m2 = (np.int64(1) << b2) - 1
+    for b in nb.prange(n_buckets):
+        lo = bstart[b]
+        hi = bstart[b + 1]
+        size = hi - lo
+        row0 = np.int64(b) << shift
+        rows = min(np.int64(1) << shift, n - row0)
+        if size == 0:
+            kept[b] = 0
+            continue
+        x = keys[lo:hi]
+        tmp = np.empty(size, np.int64)
+        h1 = np.zeros(m1 + 1, np.int64)
+        h2 = np.zeros(m2 + 1, np.int64)
+        h3 = np.zeros(rows + 1, np.int64)
+        for i in range(size):
+            k = x[i]
+            h1[k & m1] += 1
+            h2[(k >> b1) & m2] += 1
+            h3[(k >> dbits) + 1] += 1
+        run = np.int64(0)
+        for j in range(m1 + 1):
+            c = h1[j]
+            h1[j] = run
+            run += c
+        run = 0
+        for j in range(m2 + 1):
+            c = h2[j]
+            h2[j] = run
+            run += c
+        for r in range(rows):
+            h3[r + 1] += h3[r]
+        for i in range(size):  # by the low digit of the column: x -> tmp
+            k = x[i]
+            j = k & m1
+            tmp[h1[j]] = k
+            h1[j] += 1
+        for i in range(size):  # by the high digit of the column: tmp -> x
+            k = tmp[i]
+            j = (k >> b1) & m2
+            x[h2[j]] = k
+            h2[j] += 1
+        pos = h3[:rows] + lo
+        for i in range(size):  # stable by row: columns to their place in indices
+            k = x[i]
+            r = k >> dbits
+            indices[pos[r]] = k & cmask
+            pos[r] += 1
+        out = lo
+        for r in range(rows):  # drop repeats (adjacent now) and pack
+            first = out
+            last = -1
+            for q in range(lo + h3[r], lo + h3[r + 1]):
+                v = indices[q]
+                if v != last:
+                    indices[out] = v
+                    out += 1
+                    last = v
+            indptr[row0 + r + 1] = out - first
+        kept[b] = out - lo
 
 
 @nb.njit(cache=True)
-def _dedup_kernel(indptr, indices):  # pragma: no cover - compiled
-    """Remove repeated entries of sorted rows in place; returns the new length."""
-    n = indptr.shape[0] - 1
+def _compact(indices, bstart, kept, indptr):  # pragma: no cover - compiled
+    """Close the gaps left by dropped repeats; turn the row counts in ``indptr`` into offsets.
+
+    Returns the number of edges kept.
+    """
+    n_buckets = bstart.shape[0] - 1
     out = np.int64(0)
-    start = np.int64(0)
-    for u in range(n):
-        end = indptr[u + 1]
-        last = -1
-        for q in range(start, end):
-            v = indices[q]
-            if v != last:
-                indices[out] = v
-                out += 1
-                last = v
-        start = end
-        indptr[u + 1] = out
+    for b in range(n_buckets):
+        src = bstart[b]
+        k = kept[b]
+        if src != out:
+            for i in range(k):
+                indices[out + i] = indices[src + i]
+        out += k
+    for u in range(indptr.shape[0] - 1):
+        indptr[u + 1] += indptr[u]
     return out
+
+
+def _csr_sorted(src: np.ndarray, dst: np.ndarray, n: int, symmetric: bool) -> tuple[int, np.ndarray, np.ndarray]:
+    """Bucketed radix-sort CSR build; returns (status, indptr, indices) with sorted, duplicate-free rows.
+
+    status 0: ok; status 1: a node id outside [0, n). Self-loops are dropped.
+    With ``symmetric`` every edge is also added in the reverse direction.
+    """
+    m = int(src.shape[0])
+    sbits = _bit_length(n - 1)
+    dbits = max(sbits, 1)
+    per_edge = 2 if symmetric else 1
+    want = _bit_length(max(m * per_edge // _BUCKET_MIN_EDGES, 1)) - 1
+    bb = max(0, min(_BUCKET_BITS, sbits, want))
+    shift = sbits - bb
+    n_buckets = ((n - 1) >> shift) + 1
+    n_chunks = max(1, min(nb.get_num_threads(), m // (1 << 16)))
+    hist, bad = _bucket_count(src, dst, np.int64(n), bool(symmetric), np.int64(shift), n_buckets, n_chunks)
+    if bad.any():
+        return 1, np.zeros(1, np.int64), np.zeros(0, np.int32)
+    # start[c, b]: bucket-major order, chunk order inside a bucket
+    flat = hist.T.ravel()
+    start_flat = np.zeros(flat.size + 1, np.int64)
+    np.cumsum(flat, out=start_flat[1:])
+    k = int(start_flat[-1])
+    start = np.ascontiguousarray(start_flat[:-1].reshape(n_buckets, n_chunks).T)
+    bstart = np.ascontiguousarray(start_flat[::n_chunks])  # n_buckets + 1 entries
+    del flat, start_flat
+    keys = np.empty(k, np.int64)
+    _bucket_scatter(src, dst, bool(symmetric), np.int64(shift), np.int64(dbits), start, keys)
+    indices = np.empty(k, np.int32)
+    indptr = np.zeros(n + 1, np.int64)
+    kept = np.zeros(n_buckets, np.int64)
+    _bucket_sort(keys, bstart, np.int64(shift), np.int64(dbits), indices, indptr, kept)
+    del keys
+    out = int(_compact(indices, bstart, kept, indptr))
+    if out < k:  # shrink in place (realloc; no other reference to the buffer exists)
+        indices.resize(out, refcheck=False)
+    return 0, indptr, indices
 
 
 @nb.njit(cache=True)
@@ -144,6 +274,66 @@ def _merge_kernel(indptr_a, indices_a, indptr_b, indices_b):  # pragma: no cover
     if out < indices.shape[0]:
         return indptr, indices[:out].copy()
     return indptr, indices
+
+
+@nb.njit(cache=True)
+def _merge_into_kernel(indptr_a, indices_a, indptr_b, indices_b):  # pragma: no cover - compiled
+    """Row-wise union of two CSR arrays written into ``indices_a`` (room for both).
+
+    ``indices_a`` holds a's rows in ``[0, indptr_a[n])`` and has room for
+    ``indices_b`` after them. Returns the new indptr. Rows are merged from the
+    last one backwards: a row's output never starts before its input, so the
+    merge overwrites only values it has already read, and the rows before the
+    first row of b do not move.
+    """
+    n = indptr_a.shape[0] - 1
+    indptr = np.empty(n + 1, np.int64)
+    indptr[0] = 0
+    for u in range(n):
+        i = indptr_a[u]
+        ie = indptr_a[u + 1]
+        j = indptr_b[u]
+        je = indptr_b[u + 1]
+        c = ie - i
+        while j < je:  # count the columns of b's row that a's row lacks
+            v = indices_b[j]
+            while i < ie and indices_a[i] < v:
+                i += 1
+            if i == ie or indices_a[i] != v:
+                c += 1
+            j += 1
+        indptr[u + 1] = indptr[u] + c
+    for u in range(n - 1, -1, -1):
+        out = indptr[u + 1] - 1
+        i = indptr_a[u + 1] - 1
+        ia = indptr_a[u]
+        j = indptr_b[u + 1] - 1
+        jb = indptr_b[u]
+        if j < jb and out == i:
+            break  # no shift here, hence none before either
+        while i >= ia and j >= jb:
+            a = indices_a[i]
+            b = indices_b[j]
+            if a > b:
+                indices_a[out] = a
+                i -= 1
+            elif b > a:
+                indices_a[out] = b
+                j -= 1
+            else:
+                indices_a[out] = a
+                i -= 1
+                j -= 1
+            out -= 1
+        while i >= ia:
+            indices_a[out] = indices_a[i]
+            i -= 1
+            out -= 1
+        while j >= jb:
+            indices_a[out] = indices_b[j]
+            j -= 1
+            out -= 1
+    return indptr
 
 
 @nb.njit(cache=True)
@@ -232,23 +422,45 @@ def build_csr(
     if s.dtype != d.dtype:
         s = s.astype(np.int64, copy=False)
         d = d.astype(np.int64, copy=False)
-    status, indptr, indices = _csr_kernel(s, d, np.int64(n), bool(symmetric))
-    if status == 0:
-        out = _dedup_kernel(indptr, indices)
-        if out < indices.size:
-            indices = indices[:out].copy()
-    else:
+    status, indptr, indices = _csr_sorted(s, d, n, bool(symmetric))
+    if status != 0:
         bad = np.flatnonzero((s < 0) | (s >= n) | (d < 0) | (d >= n))[0]
         raise GraphError(f"edge {bad} ({s[bad]} -> {d[bad]}) has a node id outside 0..{n - 1}")
     return indptr, indices
 
 
 def merge_csr(
-    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    *,
+    in_place: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise union of two CSR arrays ``(indptr, indices)`` over the same nodes."""
+    """Row-wise union of two CSR arrays ``(indptr, indices)`` over the same nodes.
+
+    Parameters
+    ----------
+    a, b : tuple of numpy.ndarray
+        ``(indptr, indices)`` with sorted, duplicate-free rows.
+    in_place : bool
+        Grow ``a``'s indices array and merge into it (no second copy of the
+        edges; for a graph being built). ``a`` must not be used afterwards and
+        nothing may hold a view of its indices. Falls back to a copy when the
+        array does not own its memory.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(indptr, indices)`` of the union.
+    """
     if a[0].shape != b[0].shape:
         raise GraphError(f"cannot merge CSR arrays of {a[0].size - 1} and {b[0].size - 1} nodes")
+    ind = a[1]
+    if in_place and ind.flags.owndata and ind.flags.c_contiguous and ind.dtype == np.int32:
+        have = int(a[0][-1])
+        ind.resize(have + int(b[1].size), refcheck=False)  # realloc: grows in place when it can
+        indptr = _merge_into_kernel(a[0], ind, b[0], b[1])
+        ind.resize(int(indptr[-1]), refcheck=False)
+        return indptr, ind
     return _merge_kernel(a[0], a[1], b[0], b[1])
 
 

@@ -1,7 +1,7 @@
 """Random follower graphs, generated directly in CSR form.
 
 Every generator is linear in the number of edges (vectorised numpy draws plus the
-counting-sort CSR build of :mod:`sim.graph.csr`), draws all its randomness from
+radix-sort CSR build of :mod:`sim.graph.csr`), draws all its randomness from
 the ``rng`` it is given (a :class:`numpy.random.Generator`), and returns a
 :class:`~sim.graph.csr.FollowerGraph` without self-loops or duplicate edges.
 
@@ -117,10 +117,23 @@ def _fill_to_target(
     overshoots, drops the excess at random. Only a small CSR of the new edges is
     rebuilt per round and merged once at the end, so the cost stays linear.
     """
+    big = build_csr(src, dst, n, symmetric=not directed)
+    return _top_up(big, src.size, n, target, directed=directed, sampler=sampler, rng=rng)
+
+
+def _top_up(
+    big: tuple[np.ndarray, np.ndarray],
+    n_drawn: int,
+    n: int,
+    target: int,
+    *,
+    directed: bool,
+    sampler: Sampler,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The deficit rounds of :func:`_fill_to_target`, given the CSR ``big`` of the
+    ``n_drawn`` candidate edges (so a caller can free the candidates first)."""
     sym = not directed
-    n_drawn = src.size
-    big = build_csr(src, dst, n, symmetric=sym)
-    del src, dst
 
     def count(csr: tuple[np.ndarray, np.ndarray]) -> int:
         return int(csr[1].size) if directed else int(csr[1].size) // 2
@@ -161,7 +174,7 @@ def _fill_to_target(
             break
     if small is None:
         return big
-    return merge_csr(big, small)
+    return merge_csr(big, small, in_place=True)  # big is this function's own
 
 
 def _uniform_pairs(n: int, rng: np.random.Generator) -> Sampler:
@@ -467,24 +480,49 @@ def _rank_offset(alpha: float, n: int, n_draws: int, cap: float) -> float:
     return hi
 
 
-def _rank_sampler(alpha: float, x0: float, n: int, rng: np.random.Generator):
-    """Draw m ranks in [0, n) with P(rank i) = ∫_i^{i+1} (x + x0)^-alpha dx / Z."""
+@nb.njit(cache=True, parallel=True)
+def _ranks_to_nodes(y, x0, top, perm, out):  # pragma: no cover - compiled
+    """``out[i] = perm[int(min(y[i] - x0, top))]``: continuous ranks to accounts.
+
+    The same arithmetic as ``np.minimum(y - x0, top)`` followed by a cast to an
+    integer (truncation toward zero, which is the floor since ``y >= x0``), fused
+    with the gather through the rank permutation. Element-wise, so the threads
+    cannot change the result; the gather is random over ``perm`` and bounded by
+    the memory latency, which two threads overlap.
+    """
+    for i in nb.prange(y.shape[0]):
+        out[i] = perm[np.int64(min(y[i] - x0, top))]
+
+
+def _rank_sampler(alpha: float, x0: float, n: int, rng: np.random.Generator, perm: np.ndarray):
+    """Draw m accounts ``perm[rank]``, rank in [0, n) with P(rank i) = ∫_i^{i+1} (x + x0)^-alpha dx / Z.
+
+    Draws come in chunks of ``_CHUNK`` uniforms, transformed in place (numpy's
+    ufuncs, so the numbers are those of the plain expression) and mapped to
+    accounts by :func:`_ranks_to_nodes` without an intermediate rank array.
+    """
     a = x0
     b = n + x0
+    top = float(n - 1)
 
     def draw(m: int) -> np.ndarray:
         out = np.empty(m, np.int32)
+        buf = np.empty(min(m, _CHUNK), np.float64)
         for start in range(0, m, _CHUNK):
             stop = min(m, start + _CHUNK)
-            u = rng.random(stop - start)
-            if alpha == 1.0:
-                y = a * np.exp(u * math.log(b / a))
-            else:
+            y = buf[: stop - start]
+            rng.random(out=y)
+            if alpha == 1.0:  # y = a * exp(u * log(b / a))
+                y *= math.log(b / a)
+                np.exp(y, out=y)
+                y *= a
+            else:  # y = (lo + u * (b^e - lo)) ^ (1 / e)
                 e = 1.0 - alpha
                 lo = a**e if a > 0 else 0.0
-                y = (lo + u * (b**e - lo)) ** (1.0 / e)
-            np.minimum(y - x0, n - 1, out=y)
-            out[start:stop] = y  # truncation toward zero = floor (y >= 0)
+                y *= b**e - lo
+                y += lo
+                y **= 1.0 / e
+            _ranks_to_nodes(y, x0, top, perm, out[start:stop])
         return out
 
     return draw
@@ -549,20 +587,22 @@ def scale_free(
     if directed:
         perm_in = rng.permutation(n).astype(np.int32)
         a_in = 1.0 / (float(in_exponent) - 1.0)
-        draw_out = _rank_sampler(a_out, _rank_offset(a_out, n, target, cap), n, rng)
-        draw_in = _rank_sampler(a_in, _rank_offset(a_in, n, target, cap), n, rng)
+        draw_out = _rank_sampler(a_out, _rank_offset(a_out, n, target, cap), n, rng, perm_out)
+        draw_in = _rank_sampler(a_in, _rank_offset(a_in, n, target, cap), n, rng, perm_in)
 
         def sample(m: int) -> tuple[np.ndarray, np.ndarray]:
-            return perm_out[draw_out(m)], perm_in[draw_in(m)]
+            return draw_out(m), draw_in(m)
 
     else:
-        draw = _rank_sampler(a_out, _rank_offset(a_out, n, 2 * target, cap), n, rng)
+        draw = _rank_sampler(a_out, _rank_offset(a_out, n, 2 * target, cap), n, rng, perm_out)
 
         def sample(m: int) -> tuple[np.ndarray, np.ndarray]:
-            return perm_out[draw(m)], perm_out[draw(m)]
+            return draw(m), draw(m)
 
     s, d = sample(target)
-    indptr, indices = _fill_to_target(s, d, n, target, directed=directed, sampler=sample, rng=rng)
+    big = build_csr(s, d, n, symmetric=not directed)
+    del s, d  # the candidate edges are not needed once their CSR exists (peak memory)
+    indptr, indices = _top_up(big, target, n, target, directed=directed, sampler=sample, rng=rng)
     return FollowerGraph(indptr, indices)
 
 
@@ -628,14 +668,10 @@ def small_world(
         hit = np.flatnonzero(rng.random(target) < p)
         dst[hit] = (src[hit] + 1 + rng.integers(0, n - 1, size=hit.size)) % n
     sampler = _uniform_pairs(n, rng)
+    src32, dst32 = src.astype(np.int32), dst.astype(np.int32)
+    del src, dst  # peak memory: only the int32 copies go on to the CSR build
     indptr, indices = _fill_to_target(
-        src.astype(np.int32),
-        dst.astype(np.int32),
-        n,
-        target,
-        directed=directed,
-        sampler=sampler,
-        rng=rng,
+        src32, dst32, n, target, directed=directed, sampler=sampler, rng=rng
     )
     return FollowerGraph(indptr, indices)
 

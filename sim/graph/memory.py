@@ -16,15 +16,17 @@ __all__ = [
 ]
 
 #: Peak bytes per stored edge while a graph is generated: the candidate edge
-#: arrays (2 × int32), the float64 draws that produce them (about 2 × 8 bytes for
-#: a chunk of them), the sort buffer and the final indices (2 × int32), plus slack
-#: for the deficit rounds. Measured peak RSS of ``scale_free`` at 10^6 nodes and
-#: 10^7 edges is about 310 MB above the interpreter (31 bytes per edge, node arrays
-#: included); the estimate (36 per edge + 64 per node + 64 MB) is a bit above.
-BYTES_PER_EDGE = 36
-#: Peak bytes per node: indptr and two counting arrays (3 × int64), node
-#: permutations and degree arrays (int32/int64), community/labels.
-BYTES_PER_NODE = 64
+#: arrays (2 × int32), the packed int64 sort keys of the radix-sort CSR build and
+#: the int32 indices it writes (8 + 8 + 4 = 20 bytes), plus slack for the deficit
+#: rounds and the final merge (which holds two int32 index arrays, after the
+#: candidates are freed). Measured peak RSS of ``scale_free`` (mean degree 10)
+#: above the interpreter: 214 MB at 10^6 nodes / 10^7 edges and 2,062 MB at
+#: 10^7 / 10^8, i.e. 21.6–22.5 bytes per edge with the node arrays included;
+#: the estimate (24 per edge + 32 per node + 64 MB) is above both.
+BYTES_PER_EDGE = 24
+#: Peak bytes per node: indptr (int64), the two rank permutations (int32) and
+#: the degree or community arrays some generators keep.
+BYTES_PER_NODE = 32
 
 _GB = 1024**3
 

@@ -144,7 +144,7 @@ class BuzzModel(mesa.Model):
             elif msg.origin == "kol":
                 if pop.kol_nodes.size == 0:
                     raise ScenarioError(f"messages.{i}.origin = 'kol' needs KOLs (population.n_kols > 0)")
-                k = min(msg.n_origins, pop.kol_nodes.size)
+                k = _origins_available(msg.n_origins, pop.kol_nodes.size, f"messages.{i}.n_origins", "KOLs")
                 for node in seeding.choice(pop.kol_nodes, k, replace=False):
                     kol_schedule.setdefault(int(node), {}).setdefault(step, []).append(i)
             else:
@@ -201,7 +201,7 @@ class BuzzModel(mesa.Model):
                 raise ScenarioError(f"{where}: node {origin} is not in the graph (0..{pop.n_people - 1})")
             return np.array([origin])
         if origin == "random":
-            return gen.choice(people, min(k, people.size), replace=False)
+            return gen.choice(people, _origins_available(k, people.size, where, "accounts"), replace=False)
         if origin == "customer":
             fc = pop.graph.follower_count()[: pop.n_people]
             lo, hi = np.quantile(fc, [0.5, 0.9])
@@ -211,11 +211,11 @@ class BuzzModel(mesa.Model):
             )
             if pool.size == 0:
                 pool = people
-            return gen.choice(pool, min(k, pool.size), replace=False)
+            return gen.choice(pool, _origins_available(k, pool.size, where, "small customer accounts"), replace=False)
         if origin == "kol":
             if pop.kol_nodes.size == 0:
                 raise ScenarioError(f"{where} = 'kol' needs KOLs (population.n_kols > 0)")
-            return gen.choice(pop.kol_nodes, min(k, pop.kol_nodes.size), replace=False)
+            return gen.choice(pop.kol_nodes, _origins_available(k, pop.kol_nodes.size, where, "KOLs"), replace=False)
         raise ScenarioError(f"{where}: unknown origin {origin!r}")
 
     @staticmethod
@@ -261,3 +261,11 @@ class BuzzModel(mesa.Model):
         while self.steps < self.n_steps:
             self.step()
         return self
+
+
+def _origins_available(k: int, available: int, where: str, what: str) -> int:
+    """``k`` origins, refused (one line) when fewer than ``k`` accounts can be one:
+    a silently smaller number would misstate the scenario (issue #14)."""
+    if k > available:
+        raise ScenarioError(f"{where}: {k:,} origins asked, but the graph has only {available:,} {what}")
+    return int(k)

@@ -148,6 +148,9 @@ def build_population(
         graph = graph.add_nodes(1 + n_bots)
         brand_node = n
         bots = np.arange(n + 1, n + 1 + n_bots, dtype=np.int64)
+        if "fans" in brand.model_fields_set and brand.fans > is_target.size:
+            # refused, not silently cut to the graph (issue #14); the default 500 is cut to small graphs
+            raise ScenarioError(f"brand.fans = {brand.fans:,} exceeds the {is_target.size:,} accounts of the graph")
         fans = _draw_fans(is_target, brand.fans, brand.fan_target_share, rng)
         src = np.full(fans.size + n_bots, brand_node, dtype=np.int64)
         dst = np.concatenate([fans, bots])

@@ -288,8 +288,8 @@ def summary_markdown(
     lines += [f"## Key metrics (mean [95 % CI] over {n} replicates)", ""]
     if n < MIN_REPLICATES:
         lines += [
-            f"> **Warning:** only {n} replicate{'s' if n != 1 else ''}: too few for the intervals "
-            f"to say anything; run at least {MIN_REPLICATES} (`--replicates`).",
+            (f"> **Warning:** only {n} replicate{'s' if n != 1 else ''}: too few for the intervals "
+             f"to say anything; run at least {MIN_REPLICATES} (`--replicates`)."),
             "",
         ]
     if comparing:

@@ -205,6 +205,10 @@ def _import_distributed() -> Any:
     return distributed
 
 
+#: Seconds to wait for an existing dask scheduler to answer (then one line, exit 2).
+CONNECT_TIMEOUT_S = 10.0
+
+
 class DaskExecutor:
     """Runs on a dask.distributed cluster.
 
@@ -218,15 +222,15 @@ class DaskExecutor:
     prefix : str
         Start of every task key (the sweep id), so that sweeps sharing a cluster
         never mix their tasks.
-    timeout : float
-        Seconds to wait for an existing scheduler.
+    timeout : float, optional
+        Seconds to wait for an existing scheduler (default :data:`CONNECT_TIMEOUT_S`).
     """
 
     name = "dask"
 
     def __init__(
         self, address: str, workers: int | None = None, *, prefix: str = "buzzsim",
-        timeout: float = 10.0,
+        timeout: float | None = None,
     ) -> None:  # fmt: skip
         distributed = _import_distributed()
         self.address = address
@@ -248,7 +252,7 @@ class DaskExecutor:
             self.client = distributed.Client(self.cluster)
         else:
             addr = check_scheduler(address)
-            self.client = _connect(distributed, addr, timeout)
+            self.client = _connect(distributed, addr, CONNECT_TIMEOUT_S if timeout is None else timeout)
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def describe(self) -> str:
@@ -375,8 +379,8 @@ def _connect(distributed: Any, addr: str, timeout: float) -> Any:
 
     def target() -> None:
         try:
-            box["client"] = distributed.Client(addr, timeout=f"{timeout}s", set_as_default=False)
-        except BaseException as exc:  # reported in the caller's thread
+            box["client"] = distributed.Client(addr, timeout=f"{timeout}s")
+        except BaseException as exc:  # noqa: BLE001 - reported in the caller's thread
             box["error"] = exc
 
     t = threading.Thread(target=target, name="buzzsim-dask-connect", daemon=True)

@@ -226,7 +226,8 @@ def run_variants(
         made by :func:`plan_runs` (then the selection arguments are ignored).
     variants : bool or list of str, default True
         True: the baseline and every declared variant (``compare``); False: the
-        base scenario alone, as variant ``"baseline"`` (``run``); a list: those
+        base scenario alone (``run``), named as its declared variant without
+        overrides if there is one, else ``"baseline"``; a list: those
         variants by name, in that order.
     replicates : int, optional
         Replicates per variant (default ``run.replicates``).

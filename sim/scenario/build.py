@@ -371,7 +371,20 @@ def describe_field(field: Any, leaf: str) -> str:
     """What a field accepts, including its range (from the field's metadata)."""
     words = _describe_type(field.annotation)
     rng = _describe_range(list(field.metadata), None)
-    return f"{words} {rng}".strip() if rng else words
+    words = f"{words} {rng}".strip() if rng else words
+    unit = "characters" if words.startswith("a string") else "items"
+    return words + _describe_length(list(field.metadata), unit)
+
+
+def _describe_length(meta: list[Any], unit: str) -> str:
+    """`` of 1 to 200 characters``-style text for length limits (strings, lists)."""
+    lo = next((m.min_length for m in meta if isinstance(m, annotated_types.MinLen)), None)
+    hi = next((m.max_length for m in meta if isinstance(m, annotated_types.MaxLen)), None)
+    if lo and hi:
+        return f" of {lo} to {hi:,} {unit}"
+    if hi:
+        return f" of at most {hi:,} {unit}"
+    return ""
 
 
 def _describe_range(meta: list[Any], leaf: str | None) -> str:
@@ -386,6 +399,8 @@ def _describe_range(meta: list[Any], leaf: str | None) -> str:
             hi = ("<=", m.le)
         elif isinstance(m, annotated_types.Lt):
             hi = ("<", m.lt)
+        elif isinstance(m, (annotated_types.MinLen, annotated_types.MaxLen)):
+            continue
         elif isinstance(m, annotated_types.Interval):
             if m.ge is not None:
                 lo = (">=", m.ge)

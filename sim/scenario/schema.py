@@ -39,7 +39,7 @@ NonNegFloat = Annotated[float, Field(ge=0.0, le=BIG)]
 #: hours within ten years (start times, delays)
 Hours = Annotated[float, Field(ge=0.0, le=24 * 3650)]
 #: a multiplier of a rate or hazard (virality, appeal, credibility, strengths)
-Factor = Annotated[float, Field(ge=0.0, le=1000.0)]
+Factor = Annotated[float, Field(ge=0.0, le=1_000_000.0)]
 #: a count of accounts (at most the largest graph, 2 × 10^8)
 Accounts = Annotated[int, Field(ge=0, le=200_000_000)]
 
@@ -73,6 +73,9 @@ class GraphConfig(_Section):
     def _check(self) -> GraphConfig:
         if self.kind == "file" and not self.path:
             raise ValueError("graph.kind = 'file' needs graph.path (an edge list or .graphml)")
+        # (a resolved scenario written back by `show` carries the default n: not an error)
+        if self.kind == "file" and "n" in self.model_fields_set and self.n != GraphConfig.model_fields["n"].default:
+            raise ValueError("graph.n is not used with graph.kind = 'file' (the file gives the accounts); remove it")
         if self.k_max is not None and self.k_max < self.k_min:
             raise ValueError(f"graph.k_max ({self.k_max}) must be >= graph.k_min ({self.k_min})")
         if self.kind != "file" and self.mean_degree >= self.n:
@@ -377,4 +380,15 @@ class Scenario(_Section):
             raise ValueError("messages: origin = 'advocates' needs brand.engagement = 'deep' or 'shallow'")
         if any(m.origin == "seeding" for m in self.messages) and self.population.n_kols == 0 and not self.population.kol_ids:
             raise ValueError("messages: origin = 'seeding' needs KOLs (population.n_kols > 0)")
+        # an event after the horizon would silently never happen (issue #14)
+        if self.crisis is not None and self.crisis.start_h >= self.run.horizon_h:
+            raise ValueError(
+                f"crisis.start_h = {self.crisis.start_h:g} is not before run.horizon_h = {self.run.horizon_h:g}: "
+                "the crisis would never happen"
+            )
+        late = [m.name for m in self.messages if m.start_h >= self.run.horizon_h]
+        if late:
+            raise ValueError(
+                f"messages {late}: start_h is not before run.horizon_h = {self.run.horizon_h:g}; they would never start"
+            )
         return self

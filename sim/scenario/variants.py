@@ -363,7 +363,8 @@ def select_variants(scenario: Scenario, which: bool | str | Sequence[str] = True
         A loaded scenario.
     which : bool, str or list of str
         True: the baseline then every declared variant; False: the base scenario
-        alone, as ``"baseline"``; names: those variants, in that order.
+        alone, named as its variant without overrides if it declares one (else
+        ``"baseline"``); names: those variants, in that order.
 
     Raises
     ------
@@ -372,6 +373,11 @@ def select_variants(scenario: Scenario, which: bool | str | Sequence[str] = True
     """
     if which is False:
         base = build_scenario(scenario_raw(scenario))
+        # the scenario as written under the name it gives itself (a variant without overrides)
+        declared = [normalise_variant(v, i) for i, v in enumerate(scenario.variants)]
+        same = next((v for v in declared if not overrides_of(v)), None)
+        if same is not None:
+            return [Variant(same["name"], same["description"], {}, base)]
         return [Variant(BASELINE, "the scenario as written", {}, base)]
     every = resolve_variants(scenario, include_baseline=True)
     if which is True:

@@ -150,7 +150,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.quiet:
         print(res.folder)
         return 0
-    _say(args, f"{res.points_run} points run, {res.points_skipped} already done, "
+    _say(args, f"{res.points_run} point{'s' if res.points_run != 1 else ''} run, {res.points_skipped} already done, "
                f"in {res.wall_time_s:.1f} s")  # fmt: skip
     if res.sensitivity is not None:
         from sim.sweep.sensitivity import format_table

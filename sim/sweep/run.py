@@ -376,6 +376,7 @@ def run_sweep(
         if ex is not None and executor is None:
             ex.close()
         raise
+    completed = False
     try:
         meta = dict(plan.meta)
         if resumed:
@@ -419,6 +420,7 @@ def run_sweep(
             _stream(plan, store, ex, todo, skipped, metrics, progress, callback)
         meta.update(status="complete", updated=_now())
         store.write_meta(meta)
+        completed = True
         where = ex.describe() if ex is not None else "nothing to run"
     except BaseException:
         if ex is not None and executor is None:
@@ -428,7 +430,7 @@ def run_sweep(
     finally:
         if ex is not None and executor is None:
             ex.close()
-        store.unlock()
+        store.unlock(remove=completed)  # a finished sweep leaves no .lock behind
 
     results = store.load_results()
     notes: list[str] = []

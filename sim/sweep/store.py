@@ -189,8 +189,11 @@ class SweepStore:
             ) from None
         self._lock_fd = fd
 
-    def unlock(self) -> None:
-        """Release the lock."""
+    def unlock(self, *, remove: bool = False) -> None:
+        """Release the lock; ``remove``: delete the lock file too (a finished sweep)."""
+        if remove and self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                (self.folder / LOCK).unlink()  # still held: nobody can take it in between
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

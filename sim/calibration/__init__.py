@@ -1,0 +1,8 @@
+"""Real cascades against the model: ``buzzsim validate --data`` and ``buzzsim calibrate``.
+
+* :mod:`sim.calibration.sampling` — sample the model like the data;
+* :mod:`sim.calibration.report` — the data-vs-model table and figures;
+* :mod:`sim.calibration.abc` — ABC-SMC with pyABC (distance, model function);
+* :mod:`sim.calibration.calibrate` — the calibration's outputs;
+* :mod:`sim.calibration.cli` — the command line.
+"""
