@@ -13,9 +13,9 @@ from sim.engine.reference import ReferenceEngine
 from sim.engine.rule import credibility_by_role
 from sim.errors import ScenarioError
 from sim.graph import FollowerGraph, build_graph, from_networkx
-from sim.graph.memory import check_model_memory
 from sim.model.agents import KOL, Brand
 from sim.model.crisis import CrisisPlan
+from sim.model.footprint import check_model_memory
 from sim.model.messages import Message, MessageTable
 from sim.model.population import FOLLOWER, Population, build_population
 from sim.model.presets import apply_preset
