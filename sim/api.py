@@ -9,14 +9,16 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ScenarioError
+from sim.model.buzz import BuzzModel
+from sim.model.outputs import collect_result
 from sim.result import Result
+from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
 __all__ = ["build_model", "simulate"]
 
 
 def _scenario(config: str | Path | dict[str, Any] | Scenario) -> Scenario:
-    from sim.scenario.load import load_scenario
 
     return load_scenario(config)
 
@@ -32,7 +34,6 @@ def build_model(
     ``graph``: a prebuilt follower graph (``FollowerGraph`` or networkx) used instead
     of building the scenario's ``[graph]`` (see ``BuzzModel``).
     """
-    from sim.model.buzz import BuzzModel
 
     sc = _scenario(config)
     bad_type = isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
@@ -76,7 +77,6 @@ def simulate(
     >>> r.summary["shares"] >= 1
     True
     """
-    from sim.model.outputs import collect_result
 
     t0 = time.perf_counter()
     model = build_model(config, seed, engine)

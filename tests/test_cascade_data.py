@@ -11,7 +11,7 @@ import pytest
 from sim.cli import main
 from sim.data import load_cascades
 from sim.errors import BuzzsimError, DataError
-from sim.validate import DATA_DIR
+from sim.checks.theory import DATA_DIR
 
 TABLE = """cascade,node,parent,delay_min,label
 a,0,-1,0,true

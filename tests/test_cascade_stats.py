@@ -14,7 +14,7 @@ from sim.analysis.cascade_stats import (
     per_cascade,
 )
 from sim.data import load_cascades
-from sim.validate import DATA_DIR
+from sim.checks.theory import DATA_DIR
 
 
 def chain(n, cid="c"):

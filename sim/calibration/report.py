@@ -27,8 +27,10 @@ from sim.analysis.cascade_stats import (
     log_ccdf,
     per_cascade,
 )
+from sim.calibration.sampling import default_validation_scenario, sample_model
 from sim.data.cascades import CascadeData, load_cascades
 from sim.errors import BuzzsimError
+from sim.scenario.load import find_scenario, load_scenario
 
 __all__ = ["Observed", "comparison", "draw_figures", "markdown_table", "observe", "qualifying_data", "validate_data"]
 
@@ -259,8 +261,6 @@ def validate_data(
         Hours observed after each post (default: the scenario's ``run.horizon_h``);
         the data are cut at the same horizon.
     """
-    from sim.calibration.sampling import default_validation_scenario, sample_model
-    from sim.scenario.load import find_scenario, load_scenario
 
     started = time.time()
     data_all = load_cascades(data_path)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.cascade_stats import from_model_cascades
+from sim.api import simulate
 from sim.errors import BuzzsimError
 from sim.scenario.schema import Scenario
 
@@ -129,7 +130,6 @@ def sample_model(
     -------
     ModelSample
     """
-    from sim.api import simulate
 
     idx = message_index(scenario, message)
     name = scenario.messages[idx].name

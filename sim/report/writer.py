@@ -37,7 +37,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+import sim
 from sim.errors import BuzzsimError
+from sim.report import figures as fig
+from sim.report.summary import build_summary, summary_markdown
 from sim.run.processes import pid_alive
 
 if TYPE_CHECKING:
@@ -221,7 +224,6 @@ def package_versions() -> dict[str, str | None]:
 
 def git_commit(start: Path | None = None) -> str | None:
     """The commit checked out in the buzzsim source tree, read from ``.git`` (or None)."""
-    import sim
 
     here = (start or Path(sim.__file__).resolve().parent).resolve()
     for d in (here, *here.parents):
@@ -358,7 +360,6 @@ def _draw_figures(
     Returns ``{title: file name}`` and warnings for figures that failed: a bug in
     a figure must not cost the user the runs.
     """
-    from sim.report import figures as fig
 
     name = runset.scenario.name
     todo: list[tuple[str, str, Any]] = []
@@ -487,7 +488,6 @@ def write_results(
     BuzzsimError
         If ``out`` is not usable or the disk refuses the write.
     """
-    from sim.report.summary import build_summary, summary_markdown
 
     kind = kind or ("compare" if len(runset.variants) > 1 else "run")
     final = Path(out) if out is not None else default_out_dir(runset.scenario.name, root)

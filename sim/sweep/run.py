@@ -28,12 +28,18 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.stats import describe, metric_bounds
 from sim.errors import BuzzsimError, ScenarioError
+from sim.report.writer import new_run_id, package_versions, safe_name
+from sim.rng import replicate_seeds
 from sim.run.executors import check_scheduler, make_executor
 from sim.run.progress import NoBar
 from sim.run.replicates import SKIP, check_int, load_with_text, plain_scalar
+from sim.scenario.variants import with_overrides
+from sim.sweep import figures as F
 from sim.sweep.design import Design, build_design
-from sim.sweep.spec import ParamSpec, normalise_params, resolve_specs
+from sim.sweep.sensitivity import analyse_design
+from sim.sweep.spec import ParamSpec, canonical_json, normalise_params, resolve_specs
 from sim.sweep.store import SweepStore, jsonable
 
 __all__ = ["SweepPlan", "SweepResult", "plan_sweep", "run_sweep"]
@@ -138,8 +144,6 @@ def plan_sweep(
         The first problem, in one line: a bad scenario, key, value, method or
         sample size, or a point whose combination of values is invalid.
     """
-    from sim.rng import replicate_seeds
-    from sim.scenario.variants import with_overrides
 
     scn, text, source = load_with_text(scenario)
     over: dict[str, Any] = {}
@@ -208,7 +212,6 @@ def sweep_id(meta: Mapping[str, Any]) -> str:
     """16 hex digits: a hash of the sweep's :func:`identity`."""
     import hashlib
 
-    from sim.sweep.spec import canonical_json
 
     text = canonical_json(identity(meta))
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
@@ -216,7 +219,6 @@ def sweep_id(meta: Mapping[str, Any]) -> str:
 
 def point_scenario(base: Any, index: int, overrides: Mapping[str, Any]) -> Any:
     """The validated scenario of one point (one line naming the point if invalid)."""
-    from sim.scenario.variants import with_overrides
 
     try:
         return with_overrides(base, overrides)
@@ -268,7 +270,6 @@ def _check_resumable(old: Mapping[str, Any], new: Mapping[str, Any], folder: Pat
 
 def default_sweep_dir(name: str) -> Path:
     """``results/<scenario>/sweep-<YYYYmmdd-HHMMSS>-<6 hex>`` (not created)."""
-    from sim.report.writer import new_run_id, safe_name
 
     return Path("results") / safe_name(name) / f"sweep-{new_run_id()}"
 
@@ -353,7 +354,6 @@ def run_sweep(
         Bad input (before anything runs), an out folder in the way, or a run that
         failed. Finished points stay on disk in every case, also on Ctrl-C.
     """
-    from sim.report.writer import package_versions
 
     t0 = time.perf_counter()
     if plan is None:
@@ -440,7 +440,6 @@ def run_sweep(
     _check_metrics(metrics, results.columns)
     sens, figs = None, {}
     if design.method in ("sobol", "morris"):
-        from sim.sweep.sensitivity import analyse_design
 
         sens, more = analyse_design(design, results, metrics, seed=plan.meta["seed"])
         notes += more
@@ -593,7 +592,6 @@ def draw_figures(
     * lhs, sobol, morris: ``scatter-<metric>.png``; sobol and morris also
       ``sensitivity.png``.
     """
-    from sim.sweep import figures as F
 
     figs: dict[str, Path] = {}
     notes: list[str] = []
@@ -627,7 +625,6 @@ def draw_figures(
 
 def grid_table(results: pd.DataFrame, design: Design, metric: str, max_rows: int = 40) -> str:
     """Mean and 95 % CI of ``metric`` per point, as text (the first ``max_rows`` points)."""
-    from sim.analysis.stats import describe, metric_bounds
 
     keys = design.swept or design.keys
     rows = []

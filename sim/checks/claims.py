@@ -17,7 +17,7 @@ better practice has a 95 % confidence interval that excludes 0, in the claimed
 direction". A claim the model does not reproduce under its defaults is reported as
 such, with the numbers, not tuned away.
 
->>> from sim.library import run_library
+>>> from sim.checks.claims import run_library
 >>> run_library(quick=True)  # doctest: +SKIP
 PosixPath('results/library')
 """
@@ -35,6 +35,11 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.stats import describe, jsonable, metric_bounds, paired_difference, summarise_runs
+from sim.errors import BuzzsimError
+from sim.report import figures as fig
+from sim.report.writer import atomic_dir
+from sim.run.replicates import run_variants
+from sim.scenario.load import find_scenario
 
 __all__ = ["CLAIMS", "Check", "Claim", "judge", "run_library"]
 
@@ -365,7 +370,6 @@ def judge(claim: Claim, runs: pd.DataFrame) -> tuple[str, list[Check]]:
 
 
 def _scenario_path(name: str) -> Path:
-    from sim.scenario.load import find_scenario
 
     return find_scenario(name)
 
@@ -386,7 +390,6 @@ def _ci(d: dict[str, Any]) -> str:
 
 
 def _draw(claim: Claim, runset: Any, stats: dict[str, Any], path: Path) -> Path:
-    from sim.report import figures as fig
 
     title = f"{claim.id}: {runset.scenario.name}"
     if claim.figure == "lifecycle":
@@ -476,14 +479,11 @@ def run_library(
     pathlib.Path
         The output folder, with ``README.md``, ``verdicts.json``, ``figures/`` and ``runs/``.
     """
-    from sim.report.writer import atomic_dir
-    from sim.run.replicates import run_variants
 
     chosen = [c for c in CLAIMS if claims is None or c.id in set(claims)]
     if claims is not None:
         unknown = sorted(set(claims) - {c.id for c in CLAIMS})
         if unknown:
-            from sim.errors import BuzzsimError
 
             raise BuzzsimError(f"unknown claim(s) {unknown}; the library has {[c.id for c in CLAIMS]}")
     out = Path(out)
@@ -543,7 +543,7 @@ def run_library(
             "Each stylised fact of DESIGN §1 has a scenario comparing the mistake with the better practice "
             "(at equal budget where budget matters), run with paired replicates (common random numbers). "
             "A verdict is computed from the numbers by the rule written in its section (and in "
-            "`sim/library.py`); 95 % confidence intervals are Student-t intervals over replicates, "
+            "`sim/checks/claims.py`); 95 % confidence intervals are Student-t intervals over replicates, "
             "differences are paired by replicate. A claim the model does not reproduce is reported as such."),
             "",
             "| claim | verdict | scenario |",
