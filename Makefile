@@ -20,7 +20,8 @@ demo: $(STAMP)
 	$(BIN)/buzzsim compare scenarios/crisis_response.toml
 	$(BIN)/buzzsim run scenarios/topic_lifecycle.toml
 
-test: $(STAMP) chromium
+# lint first (ruff, pinned in the dev extra), then the tests and sim/'s doctests
+test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest -q
 
 # The workbench page on 127.0.0.1:8765, on the flagship scenario (Ctrl-C stops it).
@@ -47,7 +48,7 @@ library: $(STAMP)
 	$(BIN)/buzzsim compare --all
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -19,7 +19,10 @@ __all__ = ["build_model", "simulate"]
 
 
 def _scenario(config: str | Path | dict[str, Any] | Scenario) -> Scenario:
-
+    """The validated scenario: a ``Scenario`` is used as it is (validated when it was
+    made, and frozen), anything else is loaded and validated once."""
+    if isinstance(config, Scenario):
+        return config
     return load_scenario(config)
 
 

@@ -13,8 +13,8 @@ from sim.analysis.cascade_stats import (
     log_ccdf,
     per_cascade,
 )
-from sim.data import load_cascades
 from sim.checks.theory import DATA_DIR
+from sim.data import load_cascades
 
 
 def chain(n, cid="c"):

@@ -246,7 +246,8 @@ def pair_plot(post: pd.DataFrame, setup: CalibrationSetup, path: Path) -> Path:
 
 
 def fit_md(folder: Path, setup: CalibrationSetup, res: Particles, summary: dict[str, dict[str, float]],
-           table: pd.DataFrame, model_table: pd.DataFrame, fd: Any, fm: Any, figs: dict[str, Path], command: list[str] | None,
+           table: pd.DataFrame, model_table: pd.DataFrame, fd: Any, fm: Any, figs: dict[str, Path],
+           command: list[str] | None,
            seconds: float, quick: bool) -> Path:
     """Write ``fit.md``: posterior, fit per statistic, generations."""
     per_stat = res.distance.per_stat

@@ -168,7 +168,9 @@ def draw_figures(data: Observed, model: Observed | list[Observed], folder: Path,
         ax1.legend(loc="upper left", fontsize=8)
         for key, ls in (("t50_h", "-"), ("t90_h", "--")):
             v = np.sort(data.table[key].dropna().to_numpy())
-            ax2.plot(v, np.arange(1, v.size + 1) / max(v.size, 1), ls, color="C0", lw=1.8, label=f"{data.label} {key[:3]}")
+            ax2.plot(
+                v, np.arange(1, v.size + 1) / max(v.size, 1), ls, color="C0", lw=1.8, label=f"{data.label} {key[:3]}"
+            )
             for j, m in enumerate(models):
                 v = np.sort(m.table[key].dropna().to_numpy())
                 if v.size:

@@ -172,7 +172,8 @@ def _why_f7(r: pd.DataFrame) -> str:
     text = (
         f"{head} What differs is "
         f"precision and who gets the prizes: {100 * prec[t]:.0f} % of the targeted giveaway's reach is in the "
-        f"target segment against {100 * prec[o]:.0f} % for the open one, all {_fmt(_mean(r, t, 'giveaway_prizes_to_target')['mean'])} "
+        f"target segment against {100 * prec[o]:.0f} % for the open one, "
+        f"all {_fmt(_mean(r, t, 'giveaway_prizes_to_target')['mean'])} "
         f"prizes go to target customers against {_fmt(_mean(r, o, 'giveaway_prizes_to_target')['mean'])}, and "
         f"the open giveaway's extra shares come from prize seekers and "
         f"{_fmt(_mean(r, o, 'giveaway_hunter_shares')['mean'])} hunter accounts that reach no one."

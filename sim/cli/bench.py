@@ -28,8 +28,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """Run the suite and print where its report is."""
     try:
         from sim.bench import run_bench
-    except ImportError as exc:  # benchmarks/ is part of the repository, not of the wheel
-        raise BuzzsimError(f"the benchmark suite is not available here ({exc}); run it from a clone") from exc
+    except ImportError as exc:  # an install older than benchmarks/ in the package list
+        raise BuzzsimError(
+            f"the benchmark suite is not installed here ({exc}); reinstall buzzsim (pip install -e .)"
+        ) from exc
     sizes = None
     if args.sizes:
         try:

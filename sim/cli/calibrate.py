@@ -43,7 +43,8 @@ def _sampling_options(p: Any, *, calibrate: bool) -> None:
                    help=f"qualifying model cascades{per} (default: as many as the data"
                         f"{', at most 100' if calibrate else ''})")
     g.add_argument("--max-runs", type=positive_int, metavar="R",
-                   help=f"most runs{per} (default: {'20 per wanted cascade' if calibrate else '50 per wanted cascade, at most 2000'})")
+                   help=f"most runs{per} (default: "
+                        f"{'20 per wanted cascade' if calibrate else '50 per wanted cascade, at most 2000'})")
     g.add_argument("--min-size", type=positive_int, metavar="K",
                    help="fewest nodes (original included) of a qualifying cascade (default: the data's smallest)")
     g.add_argument("--horizon", type=_hours, metavar="H",
@@ -102,7 +103,8 @@ def add_calibrate_parser(sub: Any) -> None:
     p.add_argument("--param", action="append", default=[], metavar="KEY=lo..hi",
                    help="a calibrated parameter and its uniform prior, e.g. messages.0.virality=0.5..3 "
                         "(repeat for several)")
-    p.add_argument("--population", type=positive_int, metavar="N", help="particles per generation (default 40; --quick 8)")
+    p.add_argument("--population", type=positive_int, metavar="N",
+                   help="particles per generation (default 40; --quick 8)")
     p.add_argument("--generations", type=positive_int, metavar="G", help="generations (default 4; --quick 2)")
     p.add_argument("--scheduler", metavar="ADDR", help="dask scheduler address (pyABC's dask sampler)")
     p.add_argument("--resume", action="store_true", help="continue the calibration in --out (its abc.db)")

@@ -111,10 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{PROG}: interrupted; no results were written", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `buzzsim show x | head`
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:  # pragma: no cover
-            pass
         return 0
     except Exception as exc:
         if not caused_by_interrupt(exc):

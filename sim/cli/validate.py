@@ -35,7 +35,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     checks = json.loads((folder / "checks.json").read_text())
     held = sum(c["passed"] for c in checks)
     for c in checks:
-        print(f"{'ok  ' if c['passed'] else 'FAIL'} {c['name']}: {c['measured']:.4g} (expected {c['expected']:.4g}, {c['tolerance']})"
+        verdict = "ok  " if c["passed"] else "FAIL"
+        print(f"{verdict} {c['name']}: {c['measured']:.4g} (expected {c['expected']:.4g}, {c['tolerance']})"
               + (f" — {c['detail']}" if c.get("detail") else ""))
     print(f"\n{held} of {len(checks)} checks hold; report: {folder / 'report.md'}")
     return 0 if held == len(checks) else 1

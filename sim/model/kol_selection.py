@@ -20,7 +20,7 @@ set, and in practice close to it (checked against brute force on tiny graphs).
 
 >>> from sim.model.kol_selection import celf
 >>> sel = celf([1.0, 1.0, 1.0], 2.0, lambda S: len({0, 1} & set(S)) + 0.5 * (2 in S))
->>> sel.chosen, sel.value
+>>> sel.chosen, float(sel.value)
 ([0, 1], 2.0)
 """
 

@@ -8,7 +8,6 @@ line naming the key path, the value and what is allowed. :mod:`sim.scenario.load
 
 from __future__ import annotations
 
-import copy
 import difflib
 import types
 import typing
@@ -19,7 +18,8 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario.schema import TOPIC_PRESETS, Scenario
+from sim.scenario.presets import apply_topic_preset
+from sim.scenario.schema import Scenario
 from sim.scenario.tomlwrite import fmt_value, lower_first
 
 __all__ = [
@@ -77,7 +77,7 @@ def build_scenario(data: Mapping[str, Any], *, prefix: str = "") -> Scenario:
         new_msgs = []
         for m in msgs:
             if isinstance(m, Mapping):
-                m, keys = _apply_preset(m)
+                m, keys = apply_topic_preset(m)
             else:
                 keys = set()
             new_msgs.append(m)
@@ -159,18 +159,6 @@ def _strict_value(ann: Any, value: Any, path: list[Any], field: Any = None) -> s
         )
     return None
 
-
-def _apply_preset(message: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
-    """Fill a message's unspecified keys from its topic preset (explicit keys win)."""
-    out = dict(message)
-    topic = out.get("topic")
-    preset = TOPIC_PRESETS.get(topic) if isinstance(topic, str) else None
-    if not preset:
-        return out, set()
-    keys = {k for k in preset if k not in out}
-    for k in keys:
-        out[k] = copy.deepcopy(preset[k])
-    return out, keys
 
 
 def scenario_raw(scenario: Scenario, *, variants: bool = False) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import rng as rng_mod
+from sim.model.effects import HIJACK_HALF_LIFE_H, HIJACK_RELEVANCE_WEIGHT
 from sim.model.messages import Message
 from sim.model.tactics.base import Ledger, Tactic
 
@@ -24,12 +25,7 @@ if TYPE_CHECKING:
     from sim.model.buzz import BuzzModel
     from sim.scenario.schema import Scenario
 
-__all__ = ["HIJACK_HALF_LIFE_H", "HIJACK_RELEVANCE_WEIGHT", "HashtagHijack", "TrendRiding"]
-
-#: Weight of the reader's interest in a hijack story's relevance (as for a complaint).
-HIJACK_RELEVANCE_WEIGHT = 0.5
-#: Half-life of a hijack story's novelty (exponential decay), hours.
-HIJACK_HALF_LIFE_H = 24.0
+__all__ = ["HashtagHijack", "TrendRiding"]
 
 
 class TrendRiding(Tactic):
