@@ -52,6 +52,21 @@ class RuleParams:
     lost_threshold: float = -0.3
     #: the brand's account (-1: none): its posts skip followers that unfollowed it
     brand_node: int = -1
+    #: the feed (``[feed]``, docs/model.md "Feed"): items a session reads (0: unlimited),
+    #: ranking (0 chronological, 1 engagement), background items per followed account
+    #: per hour, the engagement score's age half-life (h), the background items'
+    #: engagement tail exponent, and the window (h) of a message's recent shares
+    feed_k: int = 0
+    feed_ranking: int = 0
+    feed_background: float = 0.0
+    feed_half_life_h: float = 6.0
+    feed_alpha: float = 1.5
+    feed_window_h: float = 6.0
+
+    @property
+    def feed_limited(self) -> bool:
+        """Whether the feed can hide a post (finite ``k`` and some background)."""
+        return self.feed_k > 0 and self.feed_background > 0.0
 
     @classmethod
     def from_dynamics(cls, dynamics, **given) -> RuleParams:
@@ -94,6 +109,9 @@ class EngineInputs:
     seed: int
     #: record every share for the cascade trees (``run.record_cascades``)
     record_cascades: bool = True
+    #: readings may come from outside the follower graph (:meth:`Engine.expose`, the
+    #: trending list): the fast engine then keeps to its general kernel
+    direct_readings: bool = False
 
 
 @dataclass
@@ -212,6 +230,13 @@ class Engine(abc.ABC):
     def attach_reply(self, m: int, reply: int, p: float, source: int) -> None:
         """Show message ``reply`` (by account ``source``) under every later reading
         of ``m`` with probability ``p`` (a brand's answer under a complaint)."""
+
+    @abc.abstractmethod
+    def expose(self, t: int, m: int, accounts: np.ndarray, times: np.ndarray, source: int) -> None:
+        """Readings of message ``m`` by ``accounts`` at ``times`` (hours, within step
+        ``t``, nondecreasing), as if from a post of ``source``, outside the follower
+        graph (the trending list shows the topic); processed in step ``t`` with the
+        other readings, by the same rule. Needs ``inputs.direct_readings``."""
 
     @abc.abstractmethod
     def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:

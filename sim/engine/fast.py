@@ -10,7 +10,7 @@ from sim.engine import synchronous as S
 from sim.engine.base import Counters, Engine, EngineInputs, initial_totals
 from sim.engine.sharelog import ShareLog
 
-__all__ = ["FastEngine"]
+__all__ = ["FastEngine", "recent_shares"]
 
 
 class FastEngine(Engine):
@@ -89,6 +89,13 @@ class FastEngine(Engine):
         self.b_rule = R.rule_bundle(inputs.rules)
         self.b_cred = np.ascontiguousarray(inputs.rules.cred_role, dtype=np.float64)
         self.b_clock = (inputs.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, float(rd.latency_h))
+        #: the feed's inputs (kernels.process_step): accounts followed per account, and
+        #: each message's shares in the recent window (kept only when the feed ranks by engagement)
+        r = inputs.rules
+        follows = (np.bincount(self.graph.indices, minlength=n).astype(np.float64) if r.feed_limited
+                   else np.zeros(1, np.float64))
+        self._recent = np.zeros(max(m, 1), np.float64)
+        self.b_feed = (follows, self._recent)
         c = self.counters
         self.b_tally = R.Tally(c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, c.new_unfollows,
                                c.new_annoyed, self._exp, self._reads)
@@ -125,6 +132,20 @@ class FastEngine(Engine):
             # replies are outside the synchronous path's conditions (sim.engine.synchronous.applies)
             raise RuntimeError("attach_reply: a reply needs the general kernel, not the synchronous path")
         self.inputs.messages.attach_reply(m, reply, p, source)
+
+    def expose(self, t: int, m: int, accounts: np.ndarray, times: np.ndarray, source: int) -> None:
+        """Readings of ``m`` by ``accounts`` at ``times`` in step ``t`` from ``source``
+        (outside the graph: the trending list); queued in step ``t``'s bucket."""
+        if self.synchronous:
+            raise RuntimeError("expose: direct readings need inputs.direct_readings (the general kernel)")
+        acc = np.asarray(accounts, dtype=np.int32)
+        if acc.size == 0:
+            return
+        need = acc.size // K.CHUNK + 2
+        if self.qstate[0] < need:
+            self.queue = K.grow_queue(*self.queue, self.qstate, need)
+        K.enqueue(t, np.asarray(times, dtype=np.float64), acc, int(m), int(source), *self.queue, self.buckets,
+                  self.qstate)
 
     def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
         """Move the sentiment of ``accounts`` by ``delta`` (bounded update)."""
@@ -181,6 +202,9 @@ class FastEngine(Engine):
             inj_msg = np.zeros(0, np.int32)
         self._exp[0] = 0
         self._reads[0] = 0
+        r = self.inputs.rules
+        if r.feed_limited and r.feed_ranking == 1:
+            self._recent[: c.n_messages] = recent_shares(c.new_shares, t, r.feed_window_h, self.inputs.dt_h)
         if self.synchronous:
             self._step_synchronous(t, inj_acc, inj_msg)
         else:
@@ -211,7 +235,7 @@ class FastEngine(Engine):
                 loop, t, self.inputs.dt_h, self.inputs.key, n_due, tuple(sc[K.SC_DUE]), tuple(sc[K.SC_STEP]),
                 tuple(sc[K.SC_HEAP]), tuple(sc[K.SC_POSTS]), self.queue, self.buckets, self.qstate,
                 self.b_graph, self.b_people, self.rho_same, self.b_state, self.b_msgs, self.b_rule, self.b_cred,
-                self.b_clock, self.b_tally, lg.enabled, (lg.msg, lg.acc, lg.src, lg.time, lg.n),
+                self.b_clock, self.b_tally, lg.enabled, (lg.msg, lg.acc, lg.src, lg.time, lg.n), self.b_feed,
             )
             if code == K.DONE:
                 return
@@ -257,6 +281,14 @@ class FastEngine(Engine):
             msg.visibility, self._exp,
         )
         self._posts = (p_acc, p_msg, p_time)
+
+
+def recent_shares(new_shares: np.ndarray, t: int, window_h: float, dt_h: float) -> np.ndarray:
+    """Each message's shares in the steps of the last ``window_h`` hours before step
+    ``t`` (the engagement score of the feed; the shares of step ``t`` itself count from
+    the next step)."""
+    w = max(1, round(window_h / dt_h))
+    return new_shares[max(0, t - w):t].sum(axis=0).astype(np.float64)
 
 
 def _grown(arrays: tuple[np.ndarray, ...], need: int, keep: int) -> tuple[np.ndarray, ...]:

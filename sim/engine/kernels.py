@@ -324,7 +324,7 @@ def _heap_pop(h_time, h_seq, size):
 
 @nb.njit(cache=True)
 def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, buckets, qstate,
-                 graph, people, rho_same, state, msgs, rule, cred_role, clock, tally, record, log):
+                 graph, people, rho_same, state, msgs, rule, cred_role, clock, tally, record, log, feed):
     """The work of step ``t`` from the state ``loop``: fan out the pending posts, then
     the next reading in time order, until none is left (returns DONE) or the storage
     is too small for the next move (returns NEED_POSTS, NEED_ROOM or NEED_LOG with the
@@ -343,7 +343,11 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
     ``cred_role`` (``RuleParams.cred_role``, credibility by role);
     ``rho_same`` is the session rate of every account when they share one (NaN
     otherwise). When ``record`` is true every share is appended to the share log
-    ``log = (msg, acc, src, time, n)`` (see sim.engine.sharelog).
+    ``log = (msg, acc, src, time, n)`` (see sim.engine.sharelog). ``feed = (follows,
+    recent)``: accounts each account follows and each message's shares in the recent
+    window, read when the feed has limited attention (``rule.feed_k > 0`` and a
+    background; :func:`sim.engine.rule.feed_keep_probability`): a post outside the top
+    ``k`` items at its reader's session is never read.
     """
     r_time, r_acc, r_msg, r_src = due
     s_time, s_acc, s_msg, s_src = within
@@ -353,6 +357,8 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
     indptr, indices = graph
     gtable, phase_h, age_h, latency = clock
     log_msg, log_acc, log_src, log_time, log_n = log
+    follows, recent = feed
+    feed_limited = rule.feed_k > 0 and rule.feed_background > 0.0
     # the bundles' members as locals, once (attribute access in the loops costs, see sim.engine.rule)
     rho, role, is_target, interest, propensity = people
     sentiment, status, exposures, modifier, unfollowed, totals, lost = state
@@ -410,6 +416,11 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                     u = hash_uniform(key, STREAM_READ, post_step, m, w, v)
                     d = reading_delay(u, rv, gtable, phase_h, age_h, tp, latency)
                     if d < 0.0:
+                        continue
+                if feed_limited:
+                    # limited attention: is the post among the top k of the session?
+                    pk = R.feed_keep_probability(rule, follows[w], d, recent[m])
+                    if pk < 1.0 and hash_uniform(key, R.STREAM_FEED, post_step, m, w, v) >= pk:
                         continue
                 tr = tp + d
                 s = step_of_time(tr, dt)
@@ -537,6 +548,35 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                 log_src[i] = src
                 log_time[i] = tr
                 log_n[0] = i + 1
+
+
+@nb.njit(cache=True)
+def enqueue(t, times, accs, m, src, q_time, q_acc, q_msg, q_src, c_next, c_free, buckets, qstate):
+    """Append readings of message ``m`` from ``src`` by ``accs`` at ``times`` to the
+    bucket of step ``t`` (readings from outside the follower graph; the caller made
+    room: ``len(times) // CHUNK + 1`` free chunks)."""
+    bb = t % buckets.shape[0]
+    for k in range(times.shape[0]):
+        tail = buckets[bb, B_TAIL]
+        if tail < 0 or buckets[bb, B_FILL] == CHUNK:
+            qstate[0] -= 1
+            c = c_free[qstate[0]]
+            c_next[c] = -1
+            if tail < 0:
+                buckets[bb, B_HEAD] = c
+            else:
+                c_next[tail] = c
+            buckets[bb, B_TAIL] = c
+            buckets[bb, B_FILL] = 0
+            tail = c
+        i = tail * CHUNK + buckets[bb, B_FILL]
+        q_time[i] = times[k]
+        q_acc[i] = accs[k]
+        q_msg[i] = m
+        q_src[i] = src
+        buckets[bb, B_FILL] += 1
+        buckets[bb, B_COUNT] += 1
+        qstate[1] += 1
 
 
 @nb.njit(cache=True)

@@ -184,6 +184,12 @@ class ReferenceEngine(Engine):
         self.t = 0
         #: every share: message, account, source, time (the cascade trees)
         self.log = ShareLog(inputs.record_cascades)
+        #: the feed: accounts each account follows; each message's shares in the recent window
+        self.follows = [0] * pop.n
+        if inputs.rules.feed_limited:
+            for w in self.graph.indices.tolist():
+                self.follows[w] += 1
+        self.recent = [0.0] * len(inputs.messages)
 
     # --- rules shared by the accounts -------------------------------------------
     def reading_delay(self, rate: float, post_time: float) -> float | None:
@@ -222,9 +228,43 @@ class ReferenceEngine(Engine):
             if from_brand and follower.unfollowed_brand:
                 continue  # no longer follows the brand
             delay = self.reading_delay(follower.rate * vis, time)
+            if delay is not None and not self.in_feed_top(w, m, delay):
+                continue  # limited attention: the post is below the top k when w's session comes
             if delay is not None:
                 self._seq += 1
                 heapq.heappush(self.queue, Reading(time + delay, self._seq, w, m, v))
+
+    def in_feed_top(self, reader: int, m: int, age: float) -> bool:
+        """Limited attention (docs/model.md, "Feed"): whether a post read ``age`` hours
+        after it was made is among the top ``k`` items of the reader's session.
+
+        Background items enter the feed at ``feed_background`` per hour per followed
+        account; the number that rank above the post is Poisson (mean below), and the
+        post is read if fewer than ``k`` do. Chronological: the items newer than the
+        post. Engagement: score ``(1 + shares) 2^(-age/h)``, the post's shares being
+        its message's shares in the last ``feed_window_h`` hours before this step, a
+        background item's ``1 + shares`` Pareto(1, alpha) at a uniform age.
+        """
+        r = self.inputs.rules
+        if not r.feed_limited:
+            return True
+        rate = r.feed_background * self.follows[reader]
+        h, a = r.feed_half_life_h, r.feed_alpha
+        if r.feed_ranking == 0:
+            mean = rate * age
+        else:
+            score = (1.0 + self.recent[m]) * 0.5 ** (age / h)
+            if score >= 1.0:  # background items at age x beat it when Pareto > score 2^(x/h)
+                mean = rate * h / math.log(2.0) * score ** -a / a
+            else:  # every item younger than h log2(1/score) beats it, then the Pareto tail
+                mean = rate * h * (math.log2(1.0 / score) + 1.0 / (a * math.log(2.0)))
+        # P(Poisson(mean) <= k - 1)
+        term = math.exp(-mean)
+        p = term
+        for i in range(1, r.feed_k):
+            term *= mean / i
+            p += term
+        return self.random.random() < p
 
     def credibility_of(self, source: int, m: int) -> float:
         src = self.accounts[source]
@@ -276,6 +316,11 @@ class ReferenceEngine(Engine):
         """Injected posts are made at the start of the step; then the step's readings, in time order."""
         self.t = t
         dt = self.inputs.dt_h
+        r = self.inputs.rules
+        if r.feed_limited and r.feed_ranking == 1:  # shares of the last feed_window_h hours before this step
+            back = max(1, round(r.feed_window_h / dt))
+            self.recent = [float(self.counters.new_shares[max(0, t - back):t, m].sum())
+                           for m in range(len(self.recent))]
         injected, self._injected = self._injected, []
         for v, m in injected:
             self.post(v, m, t * dt)
@@ -307,6 +352,13 @@ class ReferenceEngine(Engine):
     def attach_reply(self, m: int, reply: int, p: float, source: int) -> None:
         """Show ``reply`` under later readings of ``m`` with probability ``p``."""
         self.inputs.messages.attach_reply(m, reply, p, source)
+
+    def expose(self, t: int, m: int, accounts: np.ndarray, times: np.ndarray, source: int) -> None:
+        """Readings of ``m`` by ``accounts`` at ``times`` from ``source``, outside the
+        follower graph (the trending list): queued like any other reading."""
+        for w, time in zip(np.asarray(accounts).tolist(), np.asarray(times).tolist()):
+            self._seq += 1
+            heapq.heappush(self.queue, Reading(time, self._seq, w, m, int(source)))
 
     def shift_sentiment(self, accounts: np.ndarray, delta: float) -> None:
         """Move the sentiment of ``accounts`` by ``delta`` (the brand's engagement with fans)."""

@@ -49,6 +49,7 @@ __all__ = [
     "ORIGIN",
     "SHARED",
     "STREAM_ANNOY",
+    "STREAM_FEED",
     "UNAWARE",
     "Messages",
     "People",
@@ -59,11 +60,14 @@ __all__ = [
     "bounded_shift",
     "credibility_by_role",
     "effect_weight",
+    "feed_competitors",
+    "feed_keep_probability",
     "first_reading_effects",
     "message_hazard",
     "messages_bundle",
     "modifier_factor",
     "novelty_at",
+    "poisson_cdf",
     "reader_independent",
     "rule_bundle",
     "sentiment_delta",
@@ -83,6 +87,9 @@ EXPOSURE_CAP = 255
 #: streams 1-4 are in :mod:`sim.rng`; a new random decision gets a new constant so
 #: that the existing draws are unchanged (common random numbers).
 STREAM_ANNOY = 5
+#: Stream of the limited-attention draw at fan-out: whether a post is among the top
+#: ``k`` items of the reader's feed when the reader's session comes (docs/model.md, "Feed")
+STREAM_FEED = 6
 # indices of the running totals (float64): sentiment sum, positives, negatives, target customers lost
 T_SENT_SUM, T_POS, T_NEG, T_LOST = 0, 1, 2, 3
 
@@ -286,3 +293,69 @@ def reader_independent(rule, relevance_weight, valence):
 def share_probability(lam):
     """Probability that a reading with hazard ``lam`` makes a share: ``1 - exp(-lam)``."""
     return -math.expm1(-lam)
+
+
+# --------------------------------------------------------------------------- the feed
+#
+# Limited attention (docs/model.md, "Feed: limited attention and ranking"). A session
+# reads the top ``k`` items of the reader's feed. Besides the simulated posts the feed
+# holds background items (other content) posted at ``feed_background`` items per hour
+# by each account the reader follows. A post is read at its session only if fewer
+# than ``k`` background items rank above it; the number that do is Poisson with mean
+# :func:`feed_competitors`, so the probability is :func:`poisson_cdf` ``(k - 1, mu)``.
+
+
+@nb.njit(inline="always", cache=True)
+def poisson_cdf(k, mu):
+    """``P(N <= k)`` for ``N ~ Poisson(mu)`` (0 for k < 0); exact sum of k + 1 terms."""
+    if k < 0:
+        return 0.0
+    if mu <= 0.0:
+        return 1.0
+    term = math.exp(-mu)
+    total = term
+    for i in range(1, k + 1):
+        term *= mu / i
+        total += term
+        if i > mu and term < 1e-17 * total:
+            break  # the terms left fall faster than geometrically: the sum is exact to double precision
+    return min(1.0, total)
+
+
+@nb.njit(inline="always", cache=True)
+def feed_competitors(ranking, rate, age, recent_shares, half_life, alpha):
+    """Mean number of background items that rank above a post when it is read.
+
+    ``rate`` — background items per hour in the reader's feed (``feed_background`` ×
+    accounts followed); ``age`` — hours since the post was made.
+
+    * ``ranking == 0`` (chronological, newest first): the items posted after it,
+      ``rate × age``.
+    * ``ranking == 1`` (engagement): an item's score is ``(1 + shares) × 2^(-age /
+      half_life)``; the post's ``shares`` are its message's shares in the recent
+      window (``recent_shares``), a background item's ``1 + shares`` is Pareto with
+      minimum 1 and tail exponent ``alpha``. Integrating over the background items'
+      ages, the items scoring above ``s`` number ``rate × h / ln 2 × s^-alpha /
+      alpha`` for ``s >= 1`` and ``rate × h × (log2(1/s) + 1 / (alpha ln 2))`` for
+      ``s < 1`` (``h`` the half-life).
+    """
+    if ranking == 0:
+        return rate * age
+    s = (1.0 + recent_shares) * 2.0 ** (-age / half_life)
+    ln2 = math.log(2.0)
+    if s >= 1.0:
+        return rate * half_life / ln2 * s ** (-alpha) / alpha
+    return rate * half_life * (math.log2(1.0 / s) + 1.0 / (alpha * ln2))
+
+
+@nb.njit(inline="always", cache=True)
+def feed_keep_probability(rule, follows, age, recent_shares):
+    """Probability that a post read ``age`` hours after it was made is among the top
+    ``rule.feed_k`` items of the session (1 when attention is unlimited, ``feed_k``
+    0, or there is no background): ``P(Poisson(mu) <= k - 1)``, ``mu`` from
+    :func:`feed_competitors` with ``follows`` accounts followed by the reader."""
+    if rule.feed_k <= 0 or rule.feed_background <= 0.0:
+        return 1.0
+    mu = feed_competitors(rule.feed_ranking, rule.feed_background * follows, age, recent_shares,
+                          rule.feed_half_life_h, rule.feed_alpha)
+    return poisson_cdf(rule.feed_k - 1, mu)

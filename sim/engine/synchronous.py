@@ -22,7 +22,7 @@ The result is the general kernel's, draw for draw (tests/test_synchronous.py):
 
 :func:`applies` states the conditions: no first-reading effects (impact, effect on
 another message), no replies, no annoyance, no interest, mood or reinforcement
-terms in the hazard, no brand, reading rates only 0 or infinite, latency of exactly
+terms in the hazard, no brand, no limited feed, no direct readings (trending), reading rates only 0 or infinite, latency of exactly
 one step of a length that adds up exactly in binary (steps of 60, 30, 15 ... minutes).
 """
 
@@ -57,6 +57,8 @@ def applies(inputs) -> bool:
         and (dt * 1024.0).is_integer()  # t * dt and sums of dt are exact
         and r.brand_node < 0
         and r.reinforcement == 0.0
+        and not r.feed_limited
+        and not inputs.direct_readings
         and (r.mood_strength == 0.0 or np.all(msg.valence == 0))
         and message_conditions_hold(msg)
     )

@@ -20,11 +20,24 @@ from sim.model.footprint import check_model_memory
 from sim.model.messages import Message, MessageTable
 from sim.model.population import FOLLOWER, Population, build_population
 from sim.model.tactics import TACTIC_ORIGINS, Tactics, n_hunters
+from sim.model.trending import TrendingList
 from sim.model.visibility import circadian_profile, online_rate, reading_table
 from sim.scenario.presets import apply_dynamics_preset
 from sim.scenario.schema import Scenario
 
-__all__ = ["BuzzModel"]
+__all__ = ["BuzzModel", "feed_rule_params"]
+
+
+def feed_rule_params(feed) -> dict:
+    """The :class:`RuleParams` fields of a scenario's ``[feed]`` (unlimited: ``feed_k`` 0)."""
+    return {
+        "feed_k": int(feed.items_per_session or 0),
+        "feed_ranking": 1 if feed.ranking == "engagement" else 0,
+        "feed_background": float(feed.background_per_account_h),
+        "feed_half_life_h": float(feed.engagement_half_life_h),
+        "feed_alpha": float(feed.engagement_alpha),
+        "feed_window_h": float(feed.engagement_window_h),
+    }
 
 
 class BuzzModel(mesa.Model):
@@ -46,7 +59,10 @@ class BuzzModel(mesa.Model):
        what they originate or accepted.
     3. **Engine** — readings due at ``t`` are processed (awareness, sentiment,
        effects, share decisions) and every post of step ``t`` lands in the feeds of
-       the poster's followers, to be read at a later step or never.
+       the poster's followers, to be read at a later step or never. With a trending
+       list (:mod:`sim.model.trending`), the topics it lists are first shown to
+       online accounts outside the graph (readings in this step), and after the
+       engine the list is re-ranked from the step's shares.
     4. **Data collection** — the ``DataCollector`` records the step's counts.
 
     Parameters
@@ -102,6 +118,7 @@ class BuzzModel(mesa.Model):
             nsi_band=NSI_BAND,
             lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else LOST_THRESHOLD_WITHOUT_CRISIS,
             brand_node=int(pop.brand_node),
+            **feed_rule_params(sc.feed),
         )
         circadian = circadian_profile(sc.population.circadian)
         reading = ReadingParams(
@@ -118,7 +135,7 @@ class BuzzModel(mesa.Model):
         self.inputs = EngineInputs(
             population=pop, messages=self.messages, rules=rules, gtable=gtable, rho=rho, reading=reading,
             key=rng_mod.engine_key(seed), n_steps=self.n_steps, dt_h=self.dt_h, seed=self.run_seed,
-            record_cascades=sc.run.record_cascades,
+            record_cascades=sc.run.record_cascades, direct_readings=sc.trending.enabled,
         )
         if engine not in ("fast", "reference"):
             raise ScenarioError(f"run.engine: unknown engine {engine!r} (fast, reference)")
@@ -166,6 +183,11 @@ class BuzzModel(mesa.Model):
             KOL(self, int(node), float(pop.propensity[node]), kol_schedule.get(int(node)))
             for node in pop.kol_nodes
         ]
+
+        #: the trending list (sim.model.trending), when [trending] is enabled
+        self.trending = None
+        if sc.trending.enabled:
+            self.trending = TrendingList(self, sc.trending, circadian)
 
         reporters = {"mean_sentiment": lambda mdl: mdl.mean_sentiment()}
         for i, name in enumerate(self.messages.names):
@@ -246,7 +268,11 @@ class BuzzModel(mesa.Model):
             self.brand.step()
         for kol in self.kols:
             kol.step()
+        if self.trending is not None:
+            self.trending.expose(t)
         self.engine.step(t)
+        if self.trending is not None:
+            self.trending.update(t)
         self.datacollector.collect(self)
 
     def run(self) -> BuzzModel:

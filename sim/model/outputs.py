@@ -94,11 +94,17 @@ def collect_result(model) -> Result:
         for i, (name, st) in enumerate(message_stats(cascades, names).items()):
             for k in TREE_STATS[:5]:
                 summary[k if i == 0 else f"{k}[{name}]"] = st[k]
+    if getattr(model, "trending", None) is not None:
+        summary.update(model.trending.summary())
     if model.crisis_plan is not None:
         summary.update(model.crisis_plan.summary(series, nsi))
+    # bought trending slots count in the total cost
+    other_cost = float(summary.get("cost", 0.0)) + float(summary.get("trending_cost", 0.0))
+    if "trending_cost" in summary:
+        summary["cost"] = other_cost
     if getattr(model, "tactics", None) is not None:
         # campaign tactics: costs, follower counts with and without bots, engagement,
-        # advocates, brand reach; "cost" becomes the total (tactics + crisis)
-        summary.update(model.tactics.summary(crisis_cost=float(summary.get("cost", 0.0))))
+        # advocates, brand reach; "cost" becomes the total (tactics + crisis + trending)
+        summary.update(model.tactics.summary(crisis_cost=other_cost))
     return Result(series=series, summary=summary, phases=phases, scenario=model.scenario, seed=model.run_seed,
                   cascades=cascades)

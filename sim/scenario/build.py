@@ -45,6 +45,8 @@ SECTION_ORDER = (
     "population",
     "brand",
     "dynamics",
+    "feed",
+    "trending",
     "messages",
     "crisis",
     "analysis",

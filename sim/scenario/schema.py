@@ -13,16 +13,18 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "TOPIC_PRESETS",
     "AnalysisConfig",
     "BrandConfig",
     "CrisisConfig",
     "DynamicsConfig",
+    "FeedConfig",
     "GraphConfig",
     "MessageConfig",
     "PopulationConfig",
     "RunConfig",
     "Scenario",
-    "TOPIC_PRESETS",
+    "TrendingConfig",
 ]
 
 
@@ -161,6 +163,54 @@ class BrandConfig(_Section):
     hijack_virality: Factor = 1.2
     hijack_sentiment: Annotated[float, Field(ge=-1.0, le=0.0)] = -0.3
     hijack_origins: Annotated[int, Field(ge=1, le=10_000)] = 3
+
+
+class FeedConfig(_Section):
+    """What a session reads (docs/model.md, "Feed: limited attention and ranking").
+
+    Off by default: with ``items_per_session`` absent attention is unlimited and every
+    reading happens as the reading clock says (the behaviour before the feed existed).
+    """
+
+    ranking: Literal["chronological", "engagement"] = "chronological"
+    #: k, the items a session reads; absent = unlimited
+    items_per_session: Annotated[int | None, Field(ge=1, le=10_000)] = None
+    #: background items (other content) per followed account per hour
+    background_per_account_h: Annotated[float, Field(ge=0.0, le=1000.0)] = 1.0
+    #: engagement ranking: half-life (h) of the age discount of an item's score
+    engagement_half_life_h: Annotated[float, Field(gt=0.0, le=24 * 30)] = 6.0
+    #: engagement ranking: tail exponent of the background items' (1 + shares) (Pareto)
+    engagement_alpha: Annotated[float, Field(gt=0.0, le=10.0)] = 1.5
+    #: engagement ranking: window (h) of a message's recent shares in its score
+    engagement_window_h: Annotated[float, Field(gt=0.0, le=24 * 30)] = 6.0
+
+
+class BoughtSlot(_Section):
+    """A bought slot of the trending list: ``message`` held at ``rank`` for ``hours``."""
+
+    message: str
+    rank: Annotated[int, Field(ge=1, le=1000)] = 1
+    start_h: Hours = 0.0
+    hours: Annotated[float, Field(gt=0.0, le=24 * 365)] = 6.0
+
+
+class TrendingConfig(_Section):
+    """The hot-search / trending list (docs/model.md, "Trending list"); off by default."""
+
+    enabled: bool = False
+    list_size: Annotated[int, Field(ge=1, le=1000)] = 50
+    #: volume = shares in the last window_h hours
+    window_h: Annotated[float, Field(gt=0.0, le=24 * 7)] = 1.0
+    #: the background topics: Zipf volumes, top topic's shares per hour per million accounts
+    background_top_per_million: Annotated[float, Field(ge=0.0, le=1e9)] = 200.0
+    background_exponent: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    #: lognormal spread (sd of the log) of the background's volume from step to step
+    background_noise: Annotated[float, Field(ge=0.0, le=5.0)] = 0.3
+    #: readings offered per account per hour by the topic at rank 1; falls as rank^-exponent
+    exposure_top_per_h: Annotated[float, Field(ge=0.0, le=100.0)] = 0.02
+    exposure_rank_exponent: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    slot_cost_per_hour: NonNegFloat = 5000.0
+    buy: Annotated[list[BoughtSlot], Field(max_length=100)] = Field(default_factory=list)
 
 
 class DynamicsConfig(_Section):
@@ -344,6 +394,8 @@ class Scenario(_Section):
     population: PopulationConfig = PopulationConfig()
     brand: BrandConfig = BrandConfig()
     dynamics: DynamicsConfig = DynamicsConfig()
+    feed: FeedConfig = FeedConfig()
+    trending: TrendingConfig = TrendingConfig()
     messages: list[MessageConfig] = Field(default_factory=lambda: [MessageConfig()])
     crisis: CrisisConfig | None = None
     analysis: AnalysisConfig = AnalysisConfig()
@@ -370,6 +422,9 @@ class Scenario(_Section):
             k = sum(1 for m in self.messages if m.origin == origin)
             if k > 1:
                 raise ValueError(f"messages: at most one message can have origin = {origin!r} (found {k})")
+        for b in self.trending.buy:
+            if b.message not in names and self.crisis is None:
+                raise ValueError(f"trending.buy: no message named {b.message!r} (messages: {', '.join(names)})")
         if sum(1 for m in self.messages if m.open_hashtag) > 1:
             raise ValueError("messages: at most one message can have open_hashtag = true")
         tactic = [m.name for m in self.messages if m.origin in ("seeding", "giveaway", "advocates")
