@@ -20,9 +20,10 @@ demo: $(STAMP)
 	$(BIN)/buzzsim compare scenarios/crisis_response.toml
 	$(BIN)/buzzsim run scenarios/topic_lifecycle.toml
 
+# Lint first (ruff, pinned in the dev extra), then the tests and sim/'s doctests.
 # The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
-test: $(STAMP) chromium
+test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The workbench page on 127.0.0.1:8765, on the flagship scenario (Ctrl-C stops it).
@@ -49,7 +50,7 @@ library: $(STAMP)
 	$(BIN)/buzzsim compare --all
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info

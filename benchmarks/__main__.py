@@ -12,7 +12,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="reduced set (under two minutes)")
     ap.add_argument("--sizes", type=int, nargs="+", metavar="N", help="scaling sizes (accounts)")
     ap.add_argument("--out", type=Path, default=None, help="parent directory of the run (default results/benchmarks)")
-    ap.add_argument("--update-docs", action="store_true", help="refresh docs/performance.md and docs/img/ from this run")
+    ap.add_argument(
+        "--update-docs", action="store_true", help="refresh docs/performance.md and docs/img/ from this run"
+    )
     ap.add_argument("--docs-only", type=Path, metavar="RUN_DIR", help="only refresh the docs from an existing run")
     ap.add_argument("--report-only", type=Path, metavar="RUN_DIR",
                     help="only rebuild report.md and the figures of an existing run")

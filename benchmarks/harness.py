@@ -131,7 +131,11 @@ class Recorder:
 
     def sizes(self, benchmark: str, implementation: str, metric: str) -> list[int]:
         return sorted(
-            {r.size for r in self.rows if (r.benchmark, r.implementation, r.metric) == (benchmark, implementation, metric)}
+            {
+                r.size
+                for r in self.rows
+                if (r.benchmark, r.implementation, r.metric) == (benchmark, implementation, metric)
+            }
         )
 
 

@@ -121,7 +121,9 @@ class NDlibIC:
         self.model.set_initial_status(cfg)
         self.setup_s = time.perf_counter() - t0
 
-    def cascade(self, seeds: np.ndarray, rng_seed: int, max_iterations: int | None = None) -> tuple[float, int, int, bool]:
+    def cascade(
+        self, seeds: np.ndarray, rng_seed: int, max_iterations: int | None = None
+    ) -> tuple[float, int, int, bool]:
         """One cascade; returns ``(seconds, final size, iterations, completed)``.
 
         With ``max_iterations`` the cascade is cut after that many iterations

@@ -45,7 +45,7 @@ def _profile_summary(prof: cProfile.Profile, top: int = 12) -> dict[str, list[di
     st = pstats.Stats(prof)
     total = st.total_tt
     rows = []
-    for func, (cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore[attr-defined]
+    for func, (_cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore[attr-defined]
         rows.append({"function": _label(func), "calls": int(nc), "tottime_s": float(tt), "cumtime_s": float(ct)})
     by_tot = sorted(rows, key=lambda r: -r["tottime_s"])[:top]
     skip = ("cProfile", "<built-in method builtins.exec>", "profile")

@@ -56,9 +56,10 @@ def main() -> None:
             shares.append(int(c.new_shares.sum()))
             del model
         med = statistics.median(times)
-        print(f"{kind:15s} run_s median {med:.3f}  all {['%.3f' % x for x in times]}  "
-              f"cpu_s median {statistics.median(cpu):.3f} all {['%.3f' % x for x in cpu]}  "
-              f"exposures {expo}  shares {shares}  M exposures/s {statistics.median(e / t for e, t in zip(expo, times)) / 1e6:.2f}",
+        rate = statistics.median(e / t for e, t in zip(expo, times)) / 1e6
+        print(f"{kind:15s} run_s median {med:.3f}  all {[f'{x:.3f}' for x in times]}  "
+              f"cpu_s median {statistics.median(cpu):.3f} all {[f'{x:.3f}' for x in cpu]}  "
+              f"exposures {expo}  shares {shares}  M exposures/s {rate:.2f}",
               flush=True)
 
 

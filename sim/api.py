@@ -9,15 +9,20 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ScenarioError
+from sim.model.buzz import BuzzModel
+from sim.model.outputs import collect_result
 from sim.result import Result
+from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
 __all__ = ["build_model", "simulate"]
 
 
 def _scenario(config: str | Path | dict[str, Any] | Scenario) -> Scenario:
-    from sim.scenario.load import load_scenario
-
+    """The validated scenario: a ``Scenario`` is used as it is (validated when it was
+    made, and frozen), anything else is loaded and validated once."""
+    if isinstance(config, Scenario):
+        return config
     return load_scenario(config)
 
 
@@ -32,7 +37,6 @@ def build_model(
     ``graph``: a prebuilt follower graph (``FollowerGraph`` or networkx) used instead
     of building the scenario's ``[graph]`` (see ``BuzzModel``).
     """
-    from sim.model.buzz import BuzzModel
 
     sc = _scenario(config)
     bad_type = isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
@@ -52,7 +56,7 @@ def simulate(
     ----------
     config : path, dict or Scenario
         A TOML scenario file, a dict of the same shape, or a validated ``Scenario``.
-        Variants are ignored here (see :func:`sim.runner.run_variants`).
+        Variants are ignored here (see :func:`sim.run.replicates.run_variants`).
     seed : int, optional
         The run's seed (default: ``run.seed`` of the scenario). The same scenario
         and seed give identical numbers whatever the engine's thread count.
@@ -76,7 +80,6 @@ def simulate(
     >>> r.summary["shares"] >= 1
     True
     """
-    from sim.model.outputs import collect_result
 
     t0 = time.perf_counter()
     model = build_model(config, seed, engine)

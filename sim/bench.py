@@ -1,30 +1,17 @@
 """Entry point of ``buzzsim bench``: run the benchmark suite in ``benchmarks/``.
 
-The suite lives in the repository's top-level ``benchmarks/`` package (it is not
-installed with ``sim``); this module finds it next to the ``sim`` package.
+The suite is the top-level ``benchmarks`` package of the same distribution
+(``[tool.setuptools.packages.find]`` installs it beside ``sim``), so the installed
+``buzzsim`` reaches it by a plain import; nothing touches ``sys.path``.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from benchmarks import suite
+
 __all__ = ["run_bench"]
-
-_REPO = Path(__file__).resolve().parent.parent
-
-
-def _suite():
-    try:
-        from benchmarks import suite
-    except ImportError:
-        if not (_REPO / "benchmarks" / "suite.py").exists():
-            raise ImportError(
-                "the benchmark suite (benchmarks/) ships with the source tree; run it from a checkout"
-            ) from None
-        sys.path.insert(0, str(_REPO))
-        from benchmarks import suite
-    return suite
 
 
 def run_bench(sizes: list[int] | None = None, quick: bool = False, out: str | Path | None = None) -> Path:
@@ -52,5 +39,4 @@ def run_bench(sizes: list[int] | None = None, quick: bool = False, out: str | Pa
         bad = [s for s in sizes if s < 100]
         if bad:
             raise ValueError(f"bench sizes must be at least 100 accounts, got {bad[0]}")
-    suite = _suite()
-    return suite.run_suite(suite.plan_for(quick=quick, sizes=sizes), out=out)
+        return suite.run_suite(suite.plan_for(quick=quick, sizes=sizes), out=out)

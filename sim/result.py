@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sim.analysis.trees import empty_cascades
+
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
@@ -63,6 +65,5 @@ class Result:
 
 
 def _empty_cascades() -> pd.DataFrame:
-    from sim.analysis.trees import empty_cascades
 
     return empty_cascades()

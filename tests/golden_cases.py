@@ -19,7 +19,7 @@ REPLICATES = 2
 
 
 def _library(name: str) -> dict[str, pd.DataFrame]:
-    from sim.runner import run_variants
+    from sim.run.replicates import run_variants
 
     rs = run_variants(SCENARIOS / f"{name}.toml", replicates=REPLICATES, workers=1, progress=False)
     return {"runs": rs.runs, "series": rs.series, "phases": rs.phases}
@@ -27,7 +27,7 @@ def _library(name: str) -> dict[str, pd.DataFrame]:
 
 def _reference_crisis() -> dict[str, pd.DataFrame]:
     """The reference engine on a small crisis (it must stay reproducible too)."""
-    from sim.runner import run_variants
+    from sim.run.replicates import run_variants
     from sim.scenario.load import load_scenario
     from sim.scenario.variants import with_overrides
 

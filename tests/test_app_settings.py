@@ -28,7 +28,7 @@ from sim.cli import main
 from sim.errors import BuzzsimError, ScenarioError
 from sim.report.figures import percent_readable, tree_layout
 from sim.report.outlook import crisis_outlook, negative_series, wilson_interval
-from sim.runner import RunCancelled, run_variants
+from sim.run.replicates import RunCancelled, run_variants
 
 TINY = {"graph.n": 400, "run.replicates": 3}
 
@@ -212,7 +212,7 @@ def test_the_model_never_imports_the_app():
     import sys
 
     code = (
-        "import sys, sim, sim.api, sim.runner, sim.cli, sim.report.writer\n"
+        "import sys, sim, sim.api, sim.run.replicates, sim.cli, sim.report.writer\n"
         "sim.simulate({'graph': {'kind': 'erdos_renyi', 'n': 50, 'mean_degree': 3}, 'run': {'horizon_h': 4}})\n"
         "bad = [m for m in sys.modules if m.startswith(('sim.app', 'solara'))]\n"
         "assert not bad, bad\n"

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.checks.theory import DATA_DIR
 from sim.cli import main
 from sim.data import load_cascades
 from sim.errors import BuzzsimError, DataError
-from sim.validate import DATA_DIR
 
 TABLE = """cascade,node,parent,delay_min,label
 a,0,-1,0,true

@@ -13,8 +13,8 @@ from sim.analysis.cascade_stats import (
     log_ccdf,
     per_cascade,
 )
+from sim.checks.theory import DATA_DIR
 from sim.data import load_cascades
-from sim.validate import DATA_DIR
 
 
 def chain(n, cid="c"):

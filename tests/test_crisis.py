@@ -23,7 +23,6 @@ from sim.api import build_model
 from sim.model.crisis import underdog_bonus
 from sim.model.outputs import collect_result
 
-
 BASE = {
     "graph": {"kind": "scale_free", "n": 3000, "mean_degree": 10},
     "crisis": {

@@ -88,7 +88,9 @@ def test_kol_selection_uses_the_runs_engine(monkeypatch):
         m = build_model({"graph": {"kind": "scale_free", "n": 300, "mean_degree": 6},
                          "population": {"n_kols": 3}, "run": {"horizon_h": 24}}, seed=1, engine=engine)
         orig = m.new_engine
-        monkeypatch.setattr(m, "new_engine", lambda inputs, host=None, orig=orig: made.append(orig(inputs, host)) or made[-1])
+        monkeypatch.setattr(
+            m, "new_engine", lambda inputs, host=None, orig=orig: made.append(orig(inputs, host)) or made[-1]
+        )
         out = kol_selection.reach_samples(m, 0, [int(k) for k in m.population.kol_nodes], samples=2, horizon_h=12)
         assert len(out) == 2 and len(out[0]) == 3
         assert made and all(e.name == engine for e in made)

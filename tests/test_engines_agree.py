@@ -19,7 +19,6 @@ from scipy import stats as st
 import sim
 
 
-
 def run_both(config, n_runs, keys, messages=("topic",)):
     """Summaries and hourly incidence (new shares) of ``n_runs`` runs per engine."""
     out = {}

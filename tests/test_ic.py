@@ -38,7 +38,6 @@ import sim
 from sim.api import build_model
 from sim.model.outputs import collect_result
 
-
 ROOT = Path(__file__).resolve().parents[1]
 
 GRAPHS = {

@@ -1,4 +1,4 @@
-"""The claim library (sim.library): verdict rules on synthetic runs, and a quick
+"""The claim library (sim.checks.claims): verdict rules on synthetic runs, and a quick
 end-to-end run of two claims that writes README.md, verdicts.json and figures."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.library import CLAIMS, judge, run_library
+from sim.checks.claims import CLAIMS, judge, run_library
 from sim.scenario.load import find_scenario, load_scenario
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from sim.errors import BuzzsimError, GraphError, ScenarioError
 from sim.graph.io import load_graphml, sniff_edgelist
-from sim.graph.memory import check_model_memory, estimate_model_bytes
+from sim.graph.memory import estimate_model_bytes
+from sim.model.footprint import check_model_memory
 from sim.scenario.load import load_scenario
 
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from sim.library import CLAIMS, Check, judge, run_library
-from sim.robustness import GRID, QUICK_GRID, checked_variants, design_settings, judge_grid
+from sim.checks.claims import CLAIMS, Check, judge, run_library
+from sim.checks.robustness import GRID, QUICK_GRID, checked_variants, design_settings, judge_grid
 
 
 def test_l9_is_an_orthogonal_array_containing_the_defaults():
@@ -32,13 +32,14 @@ def test_checked_variants_come_from_the_checks():
 def test_grid_cells_are_the_library_runs_in_that_setting(tmp_path):
     """A cell's runs (through buzzsim sweep) equal run_variants of the same setting,
     draw for draw, and the verdict is the library's rule applied to them."""
-    from sim.runner import run_variants
+    from sim.run.replicates import run_variants
     from sim.scenario.variants import with_overrides
 
     f5 = next(c for c in CLAIMS if c.id == "F5")
     grid = {"graph.n": (600, 700, 800), "graph.mean_degree": (4, 5, 6), "graph.kind": QUICK_GRID["graph.kind"]}
     rs = run_variants("fake_followers", replicates=2, workers=1, progress=False)
-    rob = judge_grid([f5], {"fake_followers": rs}, tmp_path / "rob", grid=grid, replicates=2, workers=1)["F5"]
+    rob = judge_grid([f5], {"fake_followers": rs}, tmp_path / "rob", grid=grid, replicates=2, workers=1,
+                     judge=judge)["F5"]
     assert rob["settings"] == 9 and 0 <= rob["holds_in"] <= 9
     assert rob["robust"] == (rob["holds_in"] == 9)
     assert rob["variants"] == ["5000 bought followers", "organic"] or set(rob["variants"]) == {

@@ -18,7 +18,6 @@ import sim
 from sim.api import build_model
 from sim.model.outputs import collect_result
 
-
 SF3000 = {"kind": "scale_free", "n": 3000, "mean_degree": 10}
 
 
@@ -179,7 +178,7 @@ def test_share_delays():
     1.0 h and 10.0 h; with 400 runs one window failed, hence 600.
 
     Threshold. The README's cascades all have at least 55 retweets (median 259)
-    and it applies no cut; ``sim.validate`` keeps cascades of at least 5 shares,
+    and it applies no cut; ``sim.checks.theory`` keeps cascades of at least 5 shares,
     for the model and the data alike (no real cascade is dropped). A t50 or t90
     of one to four shares is little more than one share's delay. About 15 % of
     runs reach 5 shares (median size 8). Larger cascades are slower: with at

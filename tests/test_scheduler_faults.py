@@ -14,7 +14,7 @@ import pytest
 from sweep_cases import TINY_TOML
 
 from sim.errors import BuzzsimError
-from sim.sweep.executors import check_scheduler
+from sim.run.executors import check_scheduler
 
 BUZZSIM = [sys.executable, "-m", "sim"]
 

@@ -40,7 +40,7 @@ def test_paired_spread_differences_exact():
 
 def test_crisis_run_carries_spread_columns(tmp_path):
     from sim.report.summary import build_summary, summary_markdown
-    from sim.runner import run_variants
+    from sim.run.replicates import run_variants
 
     scn = {
         "name": "tiny_crisis",

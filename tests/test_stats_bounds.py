@@ -15,7 +15,7 @@ def test_count_interval_never_negative_with_two_replicates():
     d = summarise_runs(runs, ["negative_reach", "nsi_final"])["describe"]["a"]
     assert d["negative_reach"]["ci_low"] >= 0
     assert d["negative_reach"]["ci_high"] > d["negative_reach"]["mean"]
-    assert -1 <= d["nsi_final"]["ci_low"] and d["nsi_final"]["ci_high"] <= 1
+    assert d["nsi_final"]["ci_low"] >= -1 and d["nsi_final"]["ci_high"] <= 1
     assert "warning" in d["negative_reach"]
 
 

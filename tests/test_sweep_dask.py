@@ -86,7 +86,7 @@ def test_unreachable_scheduler_is_one_clear_error(tmp_path):
     import socket
 
     from sim.errors import BuzzsimError
-    from sim.sweep.executors import DaskExecutor
+    from sim.run.executors import DaskExecutor
 
     with socket.socket() as s:  # a free port on which nothing listens
         s.bind(("127.0.0.1", 0))

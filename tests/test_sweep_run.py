@@ -11,12 +11,12 @@ import time
 
 import pandas as pd
 import pytest
+from sweep_cases import TINY, TINY_TOML
 
 from sim.errors import BuzzsimError
+from sim.run.executors import ProcessExecutor
 from sim.sweep import load_results, run_sweep
-from sim.sweep.executors import ProcessExecutor
 from sim.sweep.store import SweepStore
-from sweep_cases import TINY, TINY_TOML
 
 GRID = ["crisis.approval_delay_h=0,6,24", "crisis.virality=1.0,1.6"]
 

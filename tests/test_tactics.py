@@ -18,8 +18,9 @@ from scipy import stats as st
 import sim
 from sim.api import build_model
 from sim.errors import ScenarioError
+from sim.model.kol_selection import kol_terms
 from sim.model.outputs import collect_result
-from sim.model.tactics import COST_ITEMS, kol_terms
+from sim.model.tactics import COST_ITEMS
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import BrandConfig
 
@@ -250,7 +251,7 @@ def test_deep_engagement_makes_more_advocates(summaries):
 
 def test_advocates_share_more():
     model = build_model(engagement("deep"), seed=5).run()
-    t = model.tactics
+    t = model.tactics.by_name["engagement"]
     adv = np.asarray(t.advocate_list)
     assert adv.size == t.n_advocates > 0
     boost = model.effective.brand.advocate_share_boost
@@ -288,7 +289,7 @@ def test_budget_accounting_adds_up():
     fc = model.population.graph.follower_count()
     b = model.effective.brand
     assert items["cultivation"] == pytest.approx(
-        sum(b.cultivation_fee_share * b.kol_fee_per_1k * fc[k] / 1000 for k in t.cultivated)
+        sum(b.cultivation_fee_share * b.kol_fee_per_1k * fc[k] / 1000 for k in t.by_name["seeding"].cultivated)
     )
     assert s["cost_per_target_reached"] == pytest.approx(s["cost"] / s["brand_target_reach"])
 

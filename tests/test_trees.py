@@ -181,7 +181,7 @@ def test_tree_stats_reproduce_the_published_twitter15_figures():
     retweets straight from the source (to the README's rounding)."""
     import pandas as pd
 
-    from sim.validate import DATA_DIR
+    from sim.checks.theory import DATA_DIR
 
     path = DATA_DIR / "twitter15_trees.csv.gz"
     if not path.exists():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.validate import timing_checks
+from sim.checks.theory import timing_checks
 
 
 def _seismic_like(n: int = 4000) -> dict[str, np.ndarray]:

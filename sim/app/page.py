@@ -2,7 +2,7 @@
 
 A thin layer: the scenario, the settings and the saved file come from
 :mod:`sim.app.settings`, the runs and figures from :func:`sim.app.work.run_settings`
-(:func:`sim.runner.run_variants` and :mod:`sim.report`), the numbers of the table
+(:func:`sim.run.replicates.run_variants` and :mod:`sim.report`), the numbers of the table
 from :func:`sim.report.outlook.crisis_outlook`. Runs go in a worker thread
 (``solara.lab.task``), so the page stays responsive; a second click on the run
 button cancels them (the worker processes, if any, are terminated).
@@ -39,7 +39,7 @@ from sim.app.settings import (
 )
 from sim.app.work import Outcome, run_settings
 from sim.errors import BuzzsimError
-from sim.runner import RunCancelled
+from sim.run.replicates import RunCancelled
 
 ENV_SCENARIO = "BUZZSIM_APP_SCENARIO"
 DEFAULT_SCENARIO = "crisis_response"

@@ -2,7 +2,7 @@
 the comparison they run and the scenario file they save.
 
 Everything here is plain Python over the library API (scenario loading and
-overrides, :func:`sim.runner.plan_runs`); the Solara page only displays it. A
+overrides, :func:`sim.run.replicates.plan_runs`); the Solara page only displays it. A
 *setting* is a dict of dotted-key overrides of the loaded scenario (the same keys
 as a ``[[variants]]`` table), always holding every control, so that settings can
 be compared with each other as variants with paired replicates.

@@ -2,7 +2,7 @@
 
 :func:`run_settings` turns the named settings into one scenario with paired
 variants (:func:`sim.app.settings.comparison_scenario`), runs it with
-:func:`sim.runner.run_variants` (progress callback, cancel event) and draws the
+:func:`sim.run.replicates.run_variants` (progress callback, cancel event) and draws the
 figures with :mod:`sim.report.figures`. It is called from a worker thread of the
 page and can be called from a test or a notebook in the same way.
 """
@@ -22,7 +22,7 @@ from sim.app.settings import Loaded, comparison_scenario
 from sim.report import figures as figs
 from sim.report.outlook import crisis_outlook, negative_series
 from sim.report.summary import build_summary, key_metrics
-from sim.runner import RunSet, default_workers, plan_runs, run_variants
+from sim.run.replicates import RunSet, default_workers, plan_runs, run_variants
 
 __all__ = ["Outcome", "run_settings", "workers_for"]
 
@@ -87,7 +87,7 @@ def run_settings(
     named : list of (name, setting)
         The settings, the first one the baseline of the paired differences.
     on_progress, cancel
-        Passed to :func:`sim.runner.run_variants`.
+        Passed to :func:`sim.run.replicates.run_variants`.
     workers : int, optional
         Processes (default :func:`workers_for`).
     draw : bool, default True

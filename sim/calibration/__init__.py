@@ -4,5 +4,5 @@
 * :mod:`sim.calibration.report` — the data-vs-model table and figures;
 * :mod:`sim.calibration.abc` — ABC-SMC with pyABC (distance, model function);
 * :mod:`sim.calibration.calibrate` — the calibration's outputs;
-* :mod:`sim.calibration.cli` — the command line.
+* :mod:`sim.cli.calibrate` — the command line (in the CLI package).
 """

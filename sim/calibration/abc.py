@@ -40,6 +40,8 @@ from sim.analysis.cascade_stats import PER_CASCADE, per_cascade
 from sim.calibration.sampling import sample_model
 from sim.data.cascades import CascadeData
 from sim.errors import BuzzsimError
+from sim.scenario.load import build_scenario, scenario_raw
+from sim.scenario.variants import apply_overrides
 
 __all__ = [
     "NO_CASCADES",
@@ -139,8 +141,6 @@ class SimulateStats:
 
     def sample(self, par: dict[str, float], n_cascades: int | None = None, salt: str = "") -> pd.DataFrame:
         """Per-cascade statistics of the model at ``par``."""
-        from sim.scenario.load import build_scenario
-        from sim.scenario.variants import apply_overrides
 
         ov = self.overrides(par)
         scn = build_scenario(apply_overrides(self.scenario_raw, ov, in_variant=False))
@@ -177,7 +177,6 @@ class CalibrationSetup:
 
     def model(self) -> SimulateStats:
         """The pyABC model function."""
-        from sim.scenario.load import scenario_raw
 
         raw = scenario_raw(self.scenario)
         raw.pop("variants", None)

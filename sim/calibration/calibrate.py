@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.cascade_stats import PER_CASCADE, per_cascade
-from sim.calibration.abc import CalibrationSetup, Particles, run_abc, summary_stats, weighted_quantile
+from sim.calibration.abc import (
+    CalibrationSetup,
+    Particles,
+    run_abc,
+    summary_stats,
+    weighted_quantile,
+)
 from sim.calibration.report import (
     Observed,
     comparison,
@@ -40,6 +46,15 @@ from sim.calibration.report import (
 from sim.calibration.sampling import sample_model
 from sim.data.cascades import load_cascades
 from sim.errors import BuzzsimError
+from sim.scenario.load import (
+    build_scenario,
+    find_scenario,
+    load_scenario,
+    scenario_raw,
+    scenario_to_toml,
+)
+from sim.scenario.variants import apply_overrides, with_overrides
+from sim.sweep.spec import SweepSpecError, parse_param, resolve_specs
 
 __all__ = ["QUICK", "calibrate", "make_setup"]
 
@@ -63,8 +78,6 @@ def make_setup(
     quick: bool = False,
 ) -> CalibrationSetup:
     """Check the command line's inputs (scenario, data, ``KEY=lo..hi``) before anything runs."""
-    from sim.scenario.load import find_scenario, load_scenario
-    from sim.sweep.spec import SweepSpecError, parse_param, resolve_specs
 
     scn = load_scenario(find_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario)
     if not params:
@@ -100,8 +113,6 @@ def calibrate(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sc
               progress: bool = True, predictive_draws: int = 5, quick: bool = False,
               command: list[str] | None = None) -> Path:
     """Run the calibration and write the outputs (see the module docstring); returns ``folder``."""
-    from sim.scenario.load import build_scenario, scenario_to_toml
-    from sim.scenario.variants import apply_overrides, with_overrides
 
     folder.mkdir(parents=True, exist_ok=True)
     _check_resumable(setup, folder, resume)
@@ -173,7 +184,6 @@ def calibrate(setup: CalibrationSetup, folder: Path, *, resume: bool = False, sc
 
 def identity(setup: CalibrationSetup) -> dict[str, Any]:
     """What must not change between a calibration and its ``--resume``."""
-    from sim.scenario.load import scenario_raw
 
     return {"scenario": json.loads(json.dumps(scenario_raw(setup.scenario), default=str)),
             "data": str(setup.data.source), "keys": setup.keys, "lo": setup.lo, "hi": setup.hi,
@@ -236,7 +246,8 @@ def pair_plot(post: pd.DataFrame, setup: CalibrationSetup, path: Path) -> Path:
 
 
 def fit_md(folder: Path, setup: CalibrationSetup, res: Particles, summary: dict[str, dict[str, float]],
-           table: pd.DataFrame, model_table: pd.DataFrame, fd: Any, fm: Any, figs: dict[str, Path], command: list[str] | None,
+           table: pd.DataFrame, model_table: pd.DataFrame, fd: Any, fm: Any, figs: dict[str, Path],
+           command: list[str] | None,
            seconds: float, quick: bool) -> Path:
     """Write ``fit.md``: posterior, fit per statistic, generations."""
     per_stat = res.distance.per_stat

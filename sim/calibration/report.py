@@ -27,8 +27,10 @@ from sim.analysis.cascade_stats import (
     log_ccdf,
     per_cascade,
 )
+from sim.calibration.sampling import default_validation_scenario, sample_model
 from sim.data.cascades import CascadeData, load_cascades
 from sim.errors import BuzzsimError
+from sim.scenario.load import find_scenario, load_scenario
 
 __all__ = ["Observed", "comparison", "draw_figures", "markdown_table", "observe", "qualifying_data", "validate_data"]
 
@@ -166,7 +168,9 @@ def draw_figures(data: Observed, model: Observed | list[Observed], folder: Path,
         ax1.legend(loc="upper left", fontsize=8)
         for key, ls in (("t50_h", "-"), ("t90_h", "--")):
             v = np.sort(data.table[key].dropna().to_numpy())
-            ax2.plot(v, np.arange(1, v.size + 1) / max(v.size, 1), ls, color="C0", lw=1.8, label=f"{data.label} {key[:3]}")
+            ax2.plot(
+                v, np.arange(1, v.size + 1) / max(v.size, 1), ls, color="C0", lw=1.8, label=f"{data.label} {key[:3]}"
+            )
             for j, m in enumerate(models):
                 v = np.sort(m.table[key].dropna().to_numpy())
                 if v.size:
@@ -259,8 +263,6 @@ def validate_data(
         Hours observed after each post (default: the scenario's ``run.horizon_h``);
         the data are cut at the same horizon.
     """
-    from sim.calibration.sampling import default_validation_scenario, sample_model
-    from sim.scenario.load import find_scenario, load_scenario
 
     started = time.time()
     data_all = load_cascades(data_path)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.cascade_stats import from_model_cascades
+from sim.api import simulate
 from sim.errors import BuzzsimError
 from sim.scenario.schema import Scenario
 
@@ -129,7 +130,6 @@ def sample_model(
     -------
     ModelSample
     """
-    from sim.api import simulate
 
     idx = message_index(scenario, message)
     name = scenario.messages[idx].name
@@ -145,7 +145,10 @@ def sample_model(
         while got < n_cascades and i - first_run < cap:
             rng = np.random.default_rng([seed, i])
             run_seed = int(rng.integers(0, 2**31 - 1))
-            hour = float(rng.choice(start_hours)) if start_hours is not None and len(start_hours) else float(rng.uniform(0, 24))
+            if start_hours is not None and len(start_hours):
+                hour = float(rng.choice(start_hours))
+            else:
+                hour = float(rng.uniform(0, 24))
             res = simulate(run_scenario(scenario, idx, hour, horizon_h), seed=run_seed)
             nodes = from_model_cascades(res.cascades, message=name, label=f"run{i}/")
             nodes = nodes.loc[nodes["delay_min"].to_numpy() <= horizon_h * 60.0 + 1e-9]

@@ -1,7 +1,7 @@
 """The synchronous path of the fast engine: generation by generation, no event queue.
 
 When every account that reads is always online and a reading comes exactly one step
-after its post (the independent-cascade preset, :mod:`sim.model.presets`), all the
+after its post (the independent-cascade preset, :mod:`sim.scenario.presets`), all the
 readings of step ``t + 1`` happen at one instant and come from the posts of step
 ``t``. The general kernel (:func:`sim.engine.kernels.process_step`) would write each of
 them to the bucket of step ``t + 1``, copy them out, sort them by reader and read

@@ -10,7 +10,6 @@ __all__ = [
     "BYTES_PER_NODE",
     "available_memory_bytes",
     "check_memory",
-    "check_model_memory",
     "estimate_memory_bytes",
     "estimate_model_bytes",
 ]
@@ -28,7 +27,8 @@ BYTES_PER_EDGE = 24
 #: the degree or community arrays some generators keep.
 BYTES_PER_NODE = 32
 
-_GB = 1024**3
+#: Bytes in a gibibyte (messages say GB).
+GB = 1024**3
 
 #: Bytes per account outside the graph: population traits (interest, propensity,
 #: sentiment, session rate as float64; role, target, person flags), the engine's
@@ -92,7 +92,7 @@ def check_memory(n: int, n_edges: int, *, available: int | None = None) -> int:
     if need > avail:
         raise GraphError(
             f"graph of {int(n):,} accounts and {int(n_edges):,} edges needs about "
-            f"{need / _GB:,.1f} GB, more than the {avail / _GB:,.1f} GB available"
+            f"{need / GB:,.1f} GB, more than the {avail / GB:,.1f} GB available"
         )
     return need
 
@@ -128,35 +128,3 @@ def estimate_model_bytes(
         + BYTES_PER_STEP_MESSAGE * max(int(n_steps), 1) * m
         + BYTES_PER_EXTERNAL_EVENT * max(float(external_events), 0.0)
     )
-
-
-def check_model_memory(sc, *, available: int | None = None) -> int:
-    """Refuse (``GraphError``, one line) a scenario whose model does not fit in memory.
-
-    Parameters
-    ----------
-    sc : Scenario
-        The validated scenario (graph size, messages, horizon, external rates).
-    available : int, optional
-        Bytes available; by default ``psutil.virtual_memory().available``.
-
-    Returns
-    -------
-    int
-        The estimate (:func:`estimate_model_bytes`), in bytes, when it fits.
-    """
-    from sim.graph.build import estimate_graph_size
-
-    n, n_edges = estimate_graph_size(sc.graph)
-    n += int(sc.brand.bots) + 1 if sc.brand.enabled else 0
-    steps = max(1, round(sc.run.horizon_h * 60.0 / sc.run.step_minutes))
-    external = sum(float(mc.external_rate_per_h) for mc in sc.messages) * float(sc.run.horizon_h)
-    m = len(sc.messages) + EXTRA_MESSAGES
-    need = estimate_model_bytes(n, n_edges, m, steps, external)
-    avail = available_memory_bytes() if available is None else int(available)
-    if need > avail:
-        raise GraphError(
-            f"this scenario ({n:,} accounts, {n_edges:,} edges, {m} messages, {steps:,} steps) needs "
-            f"about {need / _GB:,.1f} GB, more than the {avail / _GB:,.1f} GB available"
-        )
-    return need

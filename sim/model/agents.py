@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model import mesa_compat  # noqa: F401  (Mesa 3.3 leaks every model; see module)
-
 from sim import rng as rng_mod
+from sim.model import mesa_compat  # noqa: F401  (Mesa 3.3 leaks every model; see module)
 
 if TYPE_CHECKING:
     from sim.model.buzz import BuzzModel
@@ -71,7 +70,7 @@ class Brand(AccountAgent):
 class KOL(AccountAgent):
     """A key opinion leader: a high-follower account with its own share propensity and
     a relationship with the brand (cultivated or cold) that sets whether it accepts a
-    paid post and at what price (:func:`sim.model.tactics.kol_terms`).
+    paid post and at what price (:func:`sim.model.kol_selection.kol_terms`).
 
     Parameters
     ----------

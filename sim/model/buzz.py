@@ -6,17 +6,24 @@ import mesa
 import numpy as np
 
 from sim import rng as rng_mod
+from sim.clock import step_at, steps_for
 from sim.engine.base import Engine, EngineInputs, ReadingParams, RuleParams
+from sim.engine.fast import FastEngine
+from sim.engine.reference import ReferenceEngine
 from sim.engine.rule import credibility_by_role
 from sim.errors import ScenarioError
 from sim.graph import FollowerGraph, build_graph, from_networkx
-from sim.graph.memory import check_model_memory
 from sim.model.agents import KOL, Brand
+from sim.model.crisis import CrisisPlan
+from sim.model.effects import LOST_THRESHOLD_WITHOUT_CRISIS, NSI_BAND
+from sim.model.footprint import check_model_memory
 from sim.model.messages import Message, MessageTable
 from sim.model.population import FOLLOWER, Population, build_population
-from sim.model.presets import apply_preset
+from sim.model.tactics import TACTIC_ORIGINS, Tactics, n_hunters
+from sim.model.trending import TrendingList
 from sim.model.visibility import circadian_profile, online_rate, reading_table
-from sim.scenario.schema import MessageConfig, Scenario
+from sim.scenario.presets import apply_dynamics_preset
+from sim.scenario.schema import Scenario
 
 __all__ = ["BuzzModel", "feed_rule_params"]
 
@@ -76,10 +83,10 @@ class BuzzModel(mesa.Model):
         super().__init__(rng=rng_mod.generator(seed, "agents"))
         self.run_seed = int(seed)
         self.scenario = scenario
-        sc = apply_preset(scenario)
+        sc = apply_dynamics_preset(scenario)
         self.effective = sc
         self.dt_h = sc.run.step_minutes / 60.0
-        self.n_steps = max(1, int(round(sc.run.horizon_h / self.dt_h)))
+        self.n_steps = steps_for(sc.run.horizon_h, self.dt_h, minimum=1)
         self.t = 0
 
         if graph is None:
@@ -87,22 +94,15 @@ class BuzzModel(mesa.Model):
             graph = build_graph(sc.graph, rng_mod.generator(seed, "graph"))
         elif not isinstance(graph, FollowerGraph):
             graph = from_networkx(graph)
-        from sim.model.tactics import TACTIC_ORIGINS, Tactics, n_hunters
-
         self.population: Population = build_population(
             graph, sc.population, sc.brand, rng_mod.generator(seed, "population"), hunters=n_hunters(sc)
         )
         pop = self.population
         seeding = rng_mod.generator(seed, "seeding")
 
-        messages = [self._message_from_config(mc) for mc in sc.messages]
-        for i, mc in enumerate(sc.messages):
-            if mc.kind == "ad":  # broadcast ads annoy (F4)
-                messages[i].annoyance = sc.dynamics.ad_annoyance
+        messages = [Message.from_config(mc, ad_annoyance=sc.dynamics.ad_annoyance) for mc in sc.messages]
         self.crisis_plan = None
         if sc.crisis is not None:
-            from sim.model.crisis import CrisisPlan
-
             if pop.brand_node < 0:
                 raise ScenarioError("crisis: a crisis needs the brand account (brand.enabled = true)")
             self.crisis_plan = CrisisPlan(self, sc.crisis, messages, seeding)
@@ -112,9 +112,11 @@ class BuzzModel(mesa.Model):
         d = sc.dynamics
         rules = RuleParams.from_dynamics(
             d,
-            cred_role=credibility_by_role(d.credibility_peer, d.credibility_kol, d.credibility_brand, d.credibility_media),
-            nsi_band=0.1,
-            lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else -0.3,
+            cred_role=credibility_by_role(
+                d.credibility_peer, d.credibility_kol, d.credibility_brand, d.credibility_media
+            ),
+            nsi_band=NSI_BAND,
+            lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else LOST_THRESHOLD_WITHOUT_CRISIS,
             brand_node=int(pop.brand_node),
             **feed_rule_params(sc.feed),
         )
@@ -185,8 +187,6 @@ class BuzzModel(mesa.Model):
         #: the trending list (sim.model.trending), when [trending] is enabled
         self.trending = None
         if sc.trending.enabled:
-            from sim.model.trending import TrendingList
-
             self.trending = TrendingList(self, sc.trending, circadian)
 
         reporters = {"mean_sentiment": lambda mdl: mdl.mean_sentiment()}
@@ -206,20 +206,19 @@ class BuzzModel(mesa.Model):
         model.
         """
         if self.engine_name == "fast":
-            from sim.engine.fast import FastEngine
-
             return FastEngine(inputs)
-        from sim.engine.reference import ReferenceEngine
-
-        return ReferenceEngine(inputs, host if host is not None else mesa.Model(rng=rng_mod.generator(inputs.seed, "helper")))
+        if host is None:
+            host = mesa.Model(rng=rng_mod.generator(inputs.seed, "helper"))
+        return ReferenceEngine(inputs, host)
 
     def step_of(self, hour: float) -> int:
         """The step at which something scheduled at ``hour`` happens."""
-        return int(np.floor(hour / self.dt_h + 1e-9))
+        return step_at(hour, self.dt_h)
 
     def pick_origin(self, origin: object, k: int, gen: np.random.Generator, where: str) -> np.ndarray:
         """Accounts that originate a message: "random" people, a small "customer"
-        (an ordinary target account between the median and the 90th percentile of follower count), a "kol", or a node id."""
+        (an ordinary target account between the median and the 90th percentile of follower
+        count), a "kol", or a node id."""
         pop = self.population
         people = np.flatnonzero(pop.is_person)
         if isinstance(origin, int):
@@ -243,16 +242,6 @@ class BuzzModel(mesa.Model):
                 raise ScenarioError(f"{where} = 'kol' needs KOLs (population.n_kols > 0)")
             return gen.choice(pop.kol_nodes, _origins_available(k, pop.kol_nodes.size, where, "KOLs"), replace=False)
         raise ScenarioError(f"{where}: unknown origin {origin!r}")
-
-    @staticmethod
-    def _message_from_config(mc: MessageConfig) -> Message:
-        return Message(
-            name=mc.name, kind=mc.kind, virality=mc.virality, appeal=mc.appeal, valence=mc.valence,
-            relevance_weight=mc.relevance_weight, sentiment_impact=mc.sentiment_impact,
-            novelty=mc.novelty, half_life_h=mc.half_life_h, tau_h=mc.power_law_tau_h,
-            alpha=mc.power_law_alpha, start_h=mc.start_h, sponsored=mc.sponsored,
-            origin=mc.origin, n_origins=mc.n_origins, external_rate_per_h=mc.external_rate_per_h,
-        )
 
     def mean_sentiment(self) -> float:
         """Mean sentiment of people (followers, KOLs, media) now."""

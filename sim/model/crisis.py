@@ -18,6 +18,18 @@ import pandas as pd
 
 from sim import rng as rng_mod
 from sim.analysis.lifecycle import time_to_contain
+from sim.clock import steps_for
+from sim.engine.rule import T_LOST
+from sim.model.effects import (
+    BACKLASH_SENTIMENT_PER_UNIT,
+    COMPLAINT_RELEVANCE_WEIGHT,
+    CONTAIN_SMOOTHING_H,
+    COVERUP_EFFECT,
+    COVERUP_RELEVANCE_WEIGHT,
+    COVERUP_SENTIMENT_FACTOR,
+    RESPONSE_RELEVANCE_WEIGHT,
+    UNJUSTIFIED_DENIAL_SENTIMENT_FACTOR,
+)
 from sim.model.messages import Message
 from sim.scenario.schema import CrisisConfig
 
@@ -75,7 +87,7 @@ class CrisisPlan:
         messages.append(
             Message(
                 name="complaint", kind="complaint", virality=cfg.virality, appeal=cfg.appeal,
-                valence=-1, relevance_weight=0.5, sentiment_impact=cfg.sentiment_impact,
+                valence=-1, relevance_weight=COMPLAINT_RELEVANCE_WEIGHT, sentiment_impact=cfg.sentiment_impact,
                 start_h=cfg.start_h, bonus=self.bonus, origin=origin, **base,
             )
         )
@@ -90,8 +102,9 @@ class CrisisPlan:
             messages.append(
                 Message(
                     name="coverup", kind="coverup", virality=cfg.coverup_virality, appeal=cfg.appeal,
-                    valence=-1, relevance_weight=0.3, sentiment_impact=min(0.0, 1.5 * cfg.sentiment_impact),
-                    start_h=None, effect_target=self.i_complaint, effect_mult=1.5, **base,
+                    valence=-1, relevance_weight=COVERUP_RELEVANCE_WEIGHT,
+                    sentiment_impact=min(0.0, COVERUP_SENTIMENT_FACTOR * cfg.sentiment_impact),
+                    start_h=None, effect_target=self.i_complaint, effect_mult=COVERUP_EFFECT, **base,
                 )
             )
         self.detected_step: int | None = None
@@ -108,7 +121,8 @@ class CrisisPlan:
         common = dict(
             name="response", kind="response", virality=c.response_virality, start_h=None,
             effect_target=self.i_complaint, effect_shared_weight=c.shared_effect_weight,
-            relevance_weight=0.5, novelty="exponential", half_life_h=c.half_life_h, origin="brand",
+            relevance_weight=RESPONSE_RELEVANCE_WEIGHT, novelty="exponential", half_life_h=c.half_life_h,
+            origin="brand",
         )
         if s in ("apologize", "apologize_with_kols"):
             return Message(valence=1, sentiment_impact=c.apology_sentiment, effect_mult=c.apology_effect, **common)
@@ -122,9 +136,12 @@ class CrisisPlan:
                 # the public turns on the brand: the statement is shared to mock it,
                 # it lowers sentiment and raises complaint sharing among its readers
                 common["virality"] = c.response_virality * backlash
-                return Message(valence=-1, sentiment_impact=-0.1 * backlash, effect_mult=backlash, **common)
+                return Message(
+                    valence=-1, sentiment_impact=BACKLASH_SENTIMENT_PER_UNIT * backlash, effect_mult=backlash, **common
+                )
             return Message(
-                valence=1, sentiment_impact=0.5 * c.apology_sentiment, effect_mult=c.deny_effect_unjustified,
+                valence=1, sentiment_impact=UNJUSTIFIED_DENIAL_SENTIMENT_FACTOR * c.apology_sentiment,
+                effect_mult=c.deny_effect_unjustified,
                 **common,
             )
         return None  # silence, private channel, delete: no public statement
@@ -149,13 +166,16 @@ class CrisisPlan:
             return
         if self.detected_step is None and self.detected(t - 1):
             self.detected_step = t
-            self.response_step = t + int(round(c.approval_delay_h / model.dt_h))
+            self.response_step = t + steps_for(c.approval_delay_h, model.dt_h)
         if self.response_step is not None and t == self.response_step and self.responded_step is None:
             self.respond(brand, t)
         if self.responded_step is None:
             return
-        if c.strategy == "delete" and self.discovered_step is None:
-            if self.rng.random() < -math.expm1(-c.discovery_rate_per_h * model.dt_h):
+        if (
+            c.strategy == "delete"
+            and self.discovered_step is None
+            and self.rng.random() < -math.expm1(-c.discovery_rate_per_h * model.dt_h)
+        ):
                 self.discovered_step = t
                 sharers = np.flatnonzero(model.engine.has_shared(self.i_complaint))
                 who = self.rng.choice(sharers) if sharers.size else self.origin
@@ -213,13 +233,14 @@ class CrisisPlan:
         if self.i_coverup >= 0:
             negative_aware = negative_aware | eng.is_aware(self.i_coverup)
         peak_h = int(np.argmax(neg)) if neg.sum() > 0 else np.nan
-        contain = time_to_contain(neg, contain=model.effective.analysis.contain, smoothing_h=6.0)
+        contain = time_to_contain(neg, contain=model.effective.analysis.contain, smoothing_h=CONTAIN_SMOOTHING_H)
         if c.strategy == "compensate":
             affected = eng.is_aware(self.i_complaint) & eng.is_aware(self.i_response) & model.population.is_target
             self.costs["compensation"] = c.compensation_per_customer * float(affected.sum())
         if c.strategy == "private_channel" and self.responded_step is not None:
             self.costs["private_channel"] = c.private_channel_cost * float(eng.has_shared(self.i_complaint).sum())
-        resp_t = np.nan if self.responded_step is None or c.strategy == "silence" else self.responded_step * dt - c.start_h
+        silent = self.responded_step is None or c.strategy == "silence"
+        resp_t = np.nan if silent else self.responded_step * dt - c.start_h
         out = {
             "strategy": c.strategy,
             "approval_delay_h": float(c.approval_delay_h),
@@ -231,7 +252,7 @@ class CrisisPlan:
             "t_peak_negative_h": float(peak_h),
             "time_to_contain_h": float(contain - c.start_h) if np.isfinite(contain) else np.nan,
             "nsi_final": float(nsi[-1]),
-            "customers_lost": int(round(eng.counters.totals[-1, 3] - eng.initial_totals[3])),
+            "customers_lost": int(round(eng.counters.totals[-1, T_LOST] - eng.initial_totals[T_LOST])),
             "response_time_h": float(resp_t),
             "detected_h": float(self.detected_step * dt - c.start_h) if self.detected_step is not None else np.nan,
             "response_reach": int(series.loc[series["message"] == "response", "new_reach"].sum()),

@@ -20,7 +20,7 @@ set, and in practice close to it (checked against brute force on tiny graphs).
 
 >>> from sim.model.kol_selection import celf
 >>> sel = celf([1.0, 1.0, 1.0], 2.0, lambda S: len({0, 1} & set(S)) + 0.5 * (2 in S))
->>> sel.chosen, sel.value
+>>> sel.chosen, float(sel.value)
 ([0, 1], 2.0)
 """
 
@@ -35,6 +35,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim import rng as rng_mod
+from sim.clock import steps_for
+from sim.engine.base import EngineInputs
+from sim.model.messages import MessageTable
+from sim.numerics import SELECTION_EPS
+from sim.scenario.schema import BrandConfig
 
 if TYPE_CHECKING:
     from sim.model.buzz import BuzzModel
@@ -44,6 +49,7 @@ __all__ = [
     "Selection",
     "brute_force",
     "celf",
+    "kol_terms",
     "reach_samples",
     "select_kols",
     "top_by_followers",
@@ -101,7 +107,7 @@ def _lazy_greedy(
     rnd = 0
     while heap:
         neg, k, at = heapq.heappop(heap)
-        if spent + costs[k] > budget + 1e-12:
+        if spent + costs[k] > budget + SELECTION_EPS:
             continue  # no longer affordable
         if at == rnd:
             g = (-neg) * costs[k] if benefit_per_cost and costs[k] > 0 else -neg
@@ -159,11 +165,11 @@ def brute_force(costs: Sequence[float], budget: float, value: Callable[[Sequence
     for r in range(1, n + 1):
         for subset in itertools.combinations(range(n), r):
             cost = float(c[list(subset)].sum())
-            if cost > budget + 1e-12:
+            if cost > budget + SELECTION_EPS:
                 continue
             v = value(list(subset))
             evaluations += 1
-            if v > best.value + 1e-12:
+            if v > best.value + SELECTION_EPS:
                 best = Selection(list(subset), cost, v)
     best.evaluations = evaluations
     return best
@@ -174,7 +180,7 @@ def top_by_followers(followers: Sequence[int], costs: Sequence[float], budget: f
     order = np.argsort(-np.asarray(followers), kind="stable")
     chosen, spent = [], 0.0
     for k in order.tolist():
-        if spent + costs[k] <= budget + 1e-12:
+        if spent + costs[k] <= budget + SELECTION_EPS:
             chosen.append(int(k))
             spent += float(costs[k])
     return Selection(chosen, spent, float("nan"))
@@ -251,9 +257,6 @@ def reach_samples(
     list of list of numpy.ndarray
         ``out[r][k]``: accounts reached by candidate ``k`` in sample ``r``.
     """
-    from sim.engine.base import EngineInputs
-    from sim.model.messages import MessageTable
-
     seed = model.run_seed if seed is None else int(seed)
     inp = model.inputs
     spec = model.messages.messages[message]
@@ -264,7 +267,7 @@ def reach_samples(
     table = MessageTable([one])
     table.annoy_rate[0] = model.messages.annoy_rate[message]
     start = model.step_of(start_h)
-    n_steps = start + max(1, round(horizon_h / model.dt_h))
+    n_steps = start + steps_for(horizon_h, model.dt_h, minimum=1)
     gen = rng_mod.generator(seed, "kol_selection")
     u_accept = gen.random((samples, len(candidates)))
     p = np.ones(len(candidates)) if accept_p is None else np.asarray(accept_p, dtype=float)
@@ -295,6 +298,21 @@ def reach_samples(
     return out
 
 
+def kol_terms(cfg: BrandConfig, followers: int, relationship: float) -> tuple[float, float]:
+    """Price and acceptance probability of an offer to a KOL.
+
+    ``price = kol_fee_per_1k * followers / 1000 * (1 + cold_markup * (1 - r))`` and
+    ``accept = accept_cold + (accept_warm - accept_cold) * r`` for relationship strength
+    ``r`` in [0, 1]: cold DMs are ignored or overpriced, cultivated KOLs say yes at a
+    friendly price.
+    """
+    r = min(1.0, max(0.0, float(relationship)))
+    base = cfg.kol_fee_per_1k * followers / 1000.0
+    price = base * (1.0 + cfg.cold_markup * (1.0 - r))
+    accept = cfg.accept_cold + (cfg.accept_warm - cfg.accept_cold) * r
+    return float(price), float(min(1.0, max(0.0, accept)))
+
+
 def select_kols(
     model: BuzzModel | Any,
     budget: float,
@@ -312,8 +330,8 @@ def select_kols(
 
     Parameters
     ----------
-    model : BuzzModel, or a scenario (path, dict, Scenario)
-        A scenario is built first (``sim.api.build_model``) with ``seed``.
+    model : BuzzModel
+        A built model (``sim.build_model(scenario, seed)``).
     budget : float
         Money available for KOL fees.
     message : int or str, optional
@@ -323,7 +341,7 @@ def select_kols(
         Candidate accounts (default: the model's KOLs).
     costs, accept_p : sequences of float, optional
         Fee and acceptance probability of each candidate (default: the brand's price
-        list and relationships, ``sim.model.tactics``).
+        list and relationships, :func:`kol_terms`).
     samples, horizon_h : optional
         Monte Carlo samples and hours followed (default ``brand.selection_samples``,
         ``brand.selection_horizon_h``).
@@ -336,16 +354,16 @@ def select_kols(
 
     Examples
     --------
+    >>> import sim
     >>> from sim.model.kol_selection import select_kols
-    >>> sel = select_kols("scenarios/kol_relationships.toml", budget=500)  # doctest: +SKIP
+    >>> model = sim.build_model("scenarios/kol_relationships.toml", seed=1)  # doctest: +SKIP
+    >>> sel = select_kols(model, budget=500)  # doctest: +SKIP
     >>> sel.nodes, sel.value  # doctest: +SKIP
     """
-    from sim.model.buzz import BuzzModel
-
-    if not isinstance(model, BuzzModel):
-        from sim.api import build_model
-
-        model = build_model(model, seed)
+    if not hasattr(model, "population"):
+        raise TypeError(
+            "select_kols needs a built model: sim.build_model(scenario, seed) first"
+        )
     brand_cfg = model.effective.brand
     if message is None:
         seeding = [i for i, mc in enumerate(model.effective.messages) if mc.origin == "seeding"]
@@ -357,8 +375,6 @@ def select_kols(
     candidates = [int(c) for c in candidates]
     fc = model.population.graph.follower_count()
     if costs is None or accept_p is None:
-        from sim.model.tactics import kol_terms
-
         rel = model.tactics.relationship if getattr(model, "tactics", None) is not None else {}
         terms = [kol_terms(brand_cfg, int(fc[c]), rel.get(c, brand_cfg.relationship_cold)) for c in candidates]
         costs = [t[0] for t in terms] if costs is None else costs

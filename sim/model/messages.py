@@ -13,8 +13,12 @@ reads. Its share hazard at age ``a`` (hours since the message started) is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import MessageConfig
 
 __all__ = ["Message", "MessageTable", "NOVELTY_CODES", "novelty"]
 
@@ -82,6 +86,29 @@ class Message:
     novelty_start_h: float | None = None
     meta: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_config(cls, mc: MessageConfig, *, ad_annoyance: float = 0.0) -> Message:
+        """The run's message for a scenario's ``[[messages]]`` entry: the one conversion
+        from the scenario layer (``MessageConfig``) to the model layer.
+
+        ``ad_annoyance`` (``dynamics.ad_annoyance``) is the annoyance of a broadcast
+        ad (``kind = "ad"``, F4); other kinds do not annoy.
+
+        Examples
+        --------
+        >>> from sim.scenario.schema import MessageConfig
+        >>> m = Message.from_config(MessageConfig(name="promo", kind="ad"), ad_annoyance=0.02)
+        >>> m.name, m.kind, m.annoyance
+        ('promo', 'ad', 0.02)
+        """
+        return cls(
+            name=mc.name, kind=mc.kind, virality=mc.virality, appeal=mc.appeal, valence=mc.valence,
+            relevance_weight=mc.relevance_weight, sentiment_impact=mc.sentiment_impact,
+            novelty=mc.novelty, half_life_h=mc.half_life_h, tau_h=mc.power_law_tau_h,
+            alpha=mc.power_law_alpha, start_h=mc.start_h, sponsored=mc.sponsored,
+            origin=mc.origin, n_origins=mc.n_origins, external_rate_per_h=mc.external_rate_per_h,
+            annoyance=ad_annoyance if mc.kind == "ad" else 0.0,
+        )
 
 def novelty(kind: str, age_h: np.ndarray | float, half_life_h: float, tau_h: float, alpha: float):
     """Novelty of a topic at ``age_h`` hours: 1 at age 0, then decaying.

@@ -7,6 +7,7 @@ import pandas as pd
 
 from sim.analysis.lifecycle import phases_table
 from sim.analysis.trees import TREE_STATS, cascade_table, message_stats
+from sim.engine.rule import T_NEG, T_POS, T_SENT_SUM
 from sim.result import SERIES_COLUMNS, Result
 
 __all__ = ["collect_result", "hourly"]
@@ -36,7 +37,7 @@ def collect_result(model) -> Result:
     )
     totals = c.totals[steps_per_hour_end]
     n_people = max(1, int(model.population.is_person.sum()))
-    mean_sent = totals[:, 0] / n_people
+    mean_sent = totals[:, T_SENT_SUM] / n_people
 
     hour = np.tile(np.arange(n_hours), m)
     msg = np.repeat(np.array(names, dtype=object), n_hours)
@@ -57,7 +58,8 @@ def collect_result(model) -> Result:
         },
         columns=list(SERIES_COLUMNS),
     )
-    nsi = (totals[:, 1] - totals[:, 2]) / np.maximum(totals[:, 1] + totals[:, 2], 1.0)
+    pos, neg = totals[:, T_POS], totals[:, T_NEG]
+    nsi = (pos - neg) / np.maximum(pos + neg, 1.0)
     series["nsi"] = np.tile(nsi, m)
 
     sc = model.effective

@@ -35,6 +35,7 @@ import math
 import numpy as np
 
 from sim import rng as rng_mod
+from sim.errors import ScenarioError
 
 __all__ = ["TrendingList"]
 
@@ -76,8 +77,6 @@ class TrendingList:
         self.bought: list[tuple[int, int, float, float]] = []  # (message, rank, start_h, end_h)
         for b in cfg.buy:
             if b.message not in by_name:
-                from sim.errors import ScenarioError
-
                 raise ScenarioError(f"trending.buy: no message named {b.message!r} (messages: {', '.join(names)})")
             self.bought.append((by_name[b.message], int(b.rank), float(b.start_h), float(b.start_h + b.hours)))
         self.cost = sum(cfg.slot_cost_per_hour * (end - start) for _, _, start, end in self.bought)

@@ -19,22 +19,20 @@ from __future__ import annotations
 
 import math
 import os
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.analysis.lifecycle import trailing_average
 from sim.analysis.stats import describe, metric_bounds
 from sim.analysis.trees import parent_index
+from sim.report.plotstyle import axis_label, color, new_figure, no_data, save_png
 
 __all__ = [
     "cascade_figure",
@@ -46,12 +44,6 @@ __all__ = [
     "tree_layout",
 ]
 
-DPI = 130
-#: Colour cycle (matplotlib "tab10"), assigned in order of first appearance.
-COLORS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)  # fmt: skip
 _PHASES = (
     ("t_ignition_h", "ignition"),
     ("t_peak_h", "peak"),
@@ -60,48 +52,9 @@ _PHASES = (
 )
 #: Up to this many replicates the lifecycle figure draws each one instead of a band.
 FEW_REPLICATES = 5
-_UNITS = {"_h": "h", "_pct": "%", "_per_h": "per h"}
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _color(i: int) -> str:
-    return COLORS[i % len(COLORS)]
-
-
-def _label(name: str) -> str:
-    """Axis label of a column name: ``response_delay_h`` → ``response delay (h)``."""
-    for suffix, unit in sorted(_UNITS.items(), key=lambda kv: -len(kv[0])):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return f"{name[: -len(suffix)].replace('_', ' ')} ({unit})"
-    return name.replace("_", " ")
-
-
-def _figure(figsize: tuple[float, float]) -> Figure:
-    fig = Figure(figsize=figsize, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write ``fig`` as PNG to ``path`` atomically and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a unique temporary name opened with the process umask (mkstemp would make it 0600)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            fig.savefig(fh, format="png", dpi=DPI)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _no_data(ax: Any, what: str = "no data") -> None:
-    ax.text(0.5, 0.5, what, transform=ax.transAxes, ha="center", va="center", color="0.4")
 
 
 def _day_ticks(ax: Any, h_max: float) -> None:
@@ -247,7 +200,7 @@ def lifecycle_figure(
         )
     msgs = _messages(series, message)
     n_rep = int(series["replicate"].nunique()) if "replicate" in series.columns else 1
-    fig = _figure((10.0, 6.6))
+    fig = new_figure((10.0, 6.6))
     ax, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     cum_col = next((c for c in ("reach", "shares") if c in series.columns), None)
     h_max = float(series["hour"].max()) + 1 if len(series) else 24.0
@@ -258,7 +211,7 @@ def lifecycle_figure(
         df = series if msg is None else series[series["message"] == msg]
         if df.empty:
             continue
-        c = _color(i)
+        c = color(i)
         hours, inc = _matrix(df, "new_shares", cumulative=False, h_max=int(h_max) - 1)
         _, lo, hi = _band(inc)
         med = inc.mean(axis=1)  # the mean: the median of heavy-tailed runs sits at 0
@@ -290,10 +243,10 @@ def lifecycle_figure(
             phase_marks.append((t, name_p, c, i))
 
     if not handles:
-        _no_data(ax)
-        _no_data(ax2)
+        no_data(ax)
+        no_data(ax2)
     elif not (series["new_shares"].fillna(0) > 0).any():
-        _no_data(ax, "nothing was shared")
+        no_data(ax, "nothing was shared")
         ax.set_ylim(0, 1)
 
     # phase lines on both panels, labels at the top of the upper one, spread apart
@@ -353,7 +306,7 @@ def lifecycle_figure(
         if n_rep > 1:
             title += f" (mean of {n_rep} replicates)"
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def compare_figure(
@@ -430,9 +383,9 @@ def compare_figure(
         curves[v] = (x, mat.mean(axis=1), np.percentile(mat, 5, axis=1), np.percentile(mat, 95, axis=1))
 
     others = [v for v in variants if v != baseline and v in curves]
-    colour = {v: _color(i) for i, v in enumerate(others)}
+    colour = {v: color(i) for i, v in enumerate(others)}
     base_label = "baseline" if baseline is None else f"{baseline} (baseline)"
-    ylabel = _label(metric) + (" per hour" if incidence else "")
+    ylabel = axis_label(metric) + (" per hour" if incidence else "")
     if smoothing_h and smoothing_h > 1:
         ylabel += f"\n(trailing {smoothing_h:g} h moving average)"
     band_label = f"5–95 % of {n_rep} replicates"
@@ -445,14 +398,14 @@ def compare_figure(
 
     many = len(others) > 3
     if not many:
-        fig = _figure((10.0, 5.0))
+        fig = new_figure((10.0, 5.0))
         ax = fig.subplots()
         for v in others:
             draw(ax, v, colour[v], str(v))
         if baseline in curves:
             draw(ax, baseline, "black", metric if baseline is None else base_label, lw=2.4)
         if not curves:
-            _no_data(ax)
+            no_data(ax)
         _day_ticks(ax, h_max)
         ax.set_ylim(bottom=0)
         ax.set_ylabel(ylabel)
@@ -463,16 +416,16 @@ def compare_figure(
         if handles:
             ax.legend(handles=handles, loc="best", fontsize=9, framealpha=0.9)
         if title is None:
-            title = f"{_label(metric)} by variant" + (f" — {msg}" if msg is not None else "")
+            title = f"{axis_label(metric)} by variant" + (f" — {msg}" if msg is not None else "")
             if n_rep > 1:
                 title += f" (mean and 5–95 % of {n_rep} replicates)"
         ax.set_title(title)
-        return _save(fig, path)
+        return save_png(fig, path)
 
     panels = [baseline, *others] if baseline in curves else others
     ncols = 4
     nrows = math.ceil(len(panels) / ncols)
-    fig = _figure((3.3 * ncols + 0.4, 2.5 * nrows + 1.2))
+    fig = new_figure((3.3 * ncols + 0.4, 2.5 * nrows + 1.2))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)).ravel()
     for k, ax in enumerate(axes):
         if k >= len(panels):
@@ -503,11 +456,11 @@ def compare_figure(
         handles.append(Patch(color="0.5", alpha=0.3, label=band_label))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9, frameon=False)
     if title is None:
-        title = f"{_label(metric)} by variant" + (f" — {msg}" if msg is not None else "")
+        title = f"{axis_label(metric)} by variant" + (f" — {msg}" if msg is not None else "")
     if n_rep > 1:
         title += f"\n(mean and 5–95 % of {n_rep} replicates, each variant against the baseline)"
     fig.suptitle(title, fontsize=11)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 #: Metrics whose zero is not "nothing" (indices, sentiments): differences are absolute.
@@ -604,7 +557,7 @@ def metrics_figure(
     n_panels = max(1, len(metrics))
     ncols = min(3, n_panels)
     nrows = math.ceil(n_panels / ncols)
-    fig = _figure((3.9 * ncols + 0.6, 0.45 * max(3, len(variants)) * nrows + 1.3 * nrows + 0.5))
+    fig = new_figure((3.9 * ncols + 0.6, 0.45 * max(3, len(variants)) * nrows + 1.3 * nrows + 0.5))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     ys = np.arange(len(variants))[::-1]
     base_means = {m: _num(desc.get(baseline, {}).get(m, {}).get("mean")) for m in metrics}
@@ -618,7 +571,7 @@ def metrics_figure(
         for j, (v, y) in enumerate(zip(variants, ys, strict=True)):
             d = desc.get(v, {}).get(m, {})
             mean, lo, hi = _num(d.get("mean")), _num(d.get("ci_low")), _num(d.get("ci_high"))
-            c = _color(j)
+            c = color(j)
             if math.isfinite(lo) and math.isfinite(hi):
                 ax.hlines(y, lo, hi, color=c, lw=5, alpha=0.35)
                 ax.errorbar(
@@ -655,13 +608,13 @@ def metrics_figure(
         ax.set_yticks(ys, [f"{v} (baseline)" if v == baseline else str(v) for v in variants])
         ax.set_ylim(-0.7, len(variants) - 0.3)
         ax.margins(x=0.15)
-        ax.set_title(_label(m), fontsize=10)
+        ax.set_title(axis_label(m), fontsize=10)
         ax.grid(True, axis="x", color="0.9")
         _plain_axis(ax)
         if k % ncols:
             ax.tick_params(axis="y", labelleft=False)
     if not variants:
-        _no_data(axes[0])
+        no_data(axes[0])
     if title is None:
         n = max(
             (
@@ -685,7 +638,7 @@ def metrics_figure(
             "metric's units) where the baseline is near zero or the metric is an index. * p < 0.05",
             fontsize=8, color="0.3",
         )  # fmt: skip
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def delay_figure(
@@ -738,7 +691,7 @@ def delay_figure(
     for col in (x, y):
         if col not in runs.columns:
             raise ValueError(f"runs have no column {col!r}")
-    fig = _figure((10.0, 5.0))
+    fig = new_figure((10.0, 5.0))
     ax = fig.subplots()
     groups = list(pd.unique(runs[by])) if by and by in runs.columns else [None]
     single_any = False
@@ -769,7 +722,7 @@ def delay_figure(
         mean = np.array([s[1]["mean"] for s in stats], dtype=float)
         lo = np.array([s[1]["ci_low"] for s in stats], dtype=float)
         hi = np.array([s[1]["ci_high"] for s in stats], dtype=float)
-        c = _color(i)
+        c = color(i)
         ok = np.isfinite(lo) & np.isfinite(hi)
         single_any = single_any or bool((~ok).any())
         ax.plot(xs, mean, "-", color=c, lw=1.6, alpha=0.8)
@@ -805,9 +758,9 @@ def delay_figure(
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
     if runs.empty:
-        _no_data(ax)
-    ax.set_xlabel(_label(x) + (" (log scale)" if log_x else ""))
-    ax.set_ylabel(_label(y))
+        no_data(ax)
+    ax.set_xlabel(axis_label(x) + (" (log scale)" if log_x else ""))
+    ax.set_ylabel(axis_label(y))
     ax.set_ylim(bottom=0 if runs.empty or np.nanmin(runs[y].to_numpy(float)) >= 0 else None)
     ax.grid(True, color="0.92")
     handles, _ = ax.get_legend_handles_labels()
@@ -818,15 +771,15 @@ def delay_figure(
                                   label="one run: no interval"))
         ax.legend(
             handles=handles,
-            title=None if by is None or groups == [None] else _label(by),
+            title=None if by is None or groups == [None] else axis_label(by),
             fontsize=9,
             framealpha=0.9,
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
             frameon=False,
         )
-    ax.set_title(title or f"{_label(y)} against {_label(x)}")
-    return _save(fig, path)
+    ax.set_title(title or f"{axis_label(y)} against {axis_label(x)}")
+    return save_png(fig, path)
 
 
 # --------------------------------------------------------------------------- cascade trees
@@ -920,7 +873,7 @@ def cascade_figure(
         ``path``.
     """
     panels = list(panels) if panels is not None else [("", cascades)]
-    fig = _figure((11.0, 2.6 * len(panels) + 1.0))
+    fig = new_figure((11.0, 2.6 * len(panels) + 1.0))
     axes = np.atleast_1d(fig.subplots(len(panels), 1, squeeze=False, sharex=True)).ravel()
     t_all = [df["t_min"].to_numpy(float) / 60.0 for _, df in panels if len(df)]
     first = min((float(t.min()) for t in t_all), default=0.0)
@@ -947,7 +900,7 @@ def cascade_figure(
             ys.append(row)
             cols += [colour] * t.size
         if not xs:
-            _no_data(ax, "no shares")
+            no_data(ax, "no shares")
         else:
             if segs:
                 ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.7))
@@ -963,4 +916,4 @@ def cascade_figure(
                for k, c in SENTIMENT_COLOURS.items()]  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     fig.suptitle(title or "Cascade trees", fontsize=11)
-    return _save(fig, path)
+    return save_png(fig, path)

@@ -1,6 +1,6 @@
 """What a strategist reads first about a crisis: a few numbers per setting.
 
-Pure functions of the tables of a :class:`~sim.runner.RunSet` (``runs`` and
+Pure functions of the tables of a :class:`~sim.run.replicates.RunSet` (``runs`` and
 ``series``): the chance that the complaint spreads, how far it goes when it does,
 customers lost, cost, and the negative incidence curve (mean and 5–95 % band
 across replicates). Used by the workbench page (``buzzsim app``); nothing here

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sim.analysis.stats import MIN_REPLICATES, summarise_runs
+from sim.scenario.tomlwrite import fmt_value
 
 if TYPE_CHECKING:
-    from sim.runner import RunSet
+    from sim.run.replicates import RunSet
 
 __all__ = [
     "KEY_METRICS_CRISIS",
@@ -252,11 +253,9 @@ def _table(
 
 
 def _overrides_text(overrides: Mapping[str, Any]) -> str:
-    from sim.scenario.load import _fmt_value
-
     if not overrides:
         return "—"
-    return ", ".join(f"`{k} = {_fmt_value(v)}`" for k, v in overrides.items())
+    return ", ".join(f"`{k} = {fmt_value(v)}`" for k, v in overrides.items())
 
 
 def summary_markdown(

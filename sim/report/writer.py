@@ -37,10 +37,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+import sim
 from sim.errors import BuzzsimError
+from sim.report import figures as fig
+from sim.report.summary import build_summary, summary_markdown
+from sim.run.processes import pid_alive
 
 if TYPE_CHECKING:
-    from sim.runner import RunSet
+    from sim.run.replicates import RunSet
 
 __all__ = [
     "RunFolder",
@@ -146,15 +150,6 @@ def check_out_dir(out: str | Path, *, force: bool = False) -> Path:
     return out
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - someone else's process
-        return True
-    return True
-
 
 def clean_stale(parent: Path) -> list[Path]:
     """Remove hidden ``.tmp-*``/``.old-*`` folders left by runs that were killed.
@@ -168,7 +163,7 @@ def clean_stale(parent: Path) -> list[Path]:
         if not (p.name.startswith(TMP_PREFIX) or p.name.startswith(OLD_PREFIX)) or not p.is_dir():
             continue
         m = re.search(r"-(\d+)$", p.name)
-        if m and _pid_alive(int(m.group(1))) and int(m.group(1)) != os.getpid():
+        if m and pid_alive(int(m.group(1))) and int(m.group(1)) != os.getpid():
             continue
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p)
@@ -229,7 +224,6 @@ def package_versions() -> dict[str, str | None]:
 
 def git_commit(start: Path | None = None) -> str | None:
     """The commit checked out in the buzzsim source tree, read from ``.git`` (or None)."""
-    import sim
 
     here = (start or Path(sim.__file__).resolve().parent).resolve()
     for d in (here, *here.parents):
@@ -366,7 +360,6 @@ def _draw_figures(
     Returns ``{title: file name}`` and warnings for figures that failed: a bug in
     a figure must not cost the user the runs.
     """
-    from sim.report import figures as fig
 
     name = runset.scenario.name
     todo: list[tuple[str, str, Any]] = []
@@ -472,7 +465,7 @@ def write_results(
     Parameters
     ----------
     runset : RunSet
-        Output of :func:`sim.runner.run_variants`.
+        Output of :func:`sim.run.replicates.run_variants`.
     out : path, optional
         The run folder itself. Default ``<root>/<scenario>/<run id>``.
     root : path, default "results"
@@ -495,7 +488,6 @@ def write_results(
     BuzzsimError
         If ``out`` is not usable or the disk refuses the write.
     """
-    from sim.report.summary import build_summary, summary_markdown
 
     kind = kind or ("compare" if len(runset.variants) > 1 else "run")
     final = Path(out) if out is not None else default_out_dir(runset.scenario.name, root)

@@ -433,7 +433,8 @@ class Scenario(_Section):
             raise ValueError(f"messages {tactic}: campaign tactics need the brand account (brand.enabled = true)")
         if self.brand.engagement == "none" and any(m.origin == "advocates" for m in self.messages):
             raise ValueError("messages: origin = 'advocates' needs brand.engagement = 'deep' or 'shallow'")
-        if any(m.origin == "seeding" for m in self.messages) and self.population.n_kols == 0 and not self.population.kol_ids:
+        seeding = any(m.origin == "seeding" for m in self.messages)
+        if seeding and self.population.n_kols == 0 and not self.population.kol_ids:
             raise ValueError("messages: origin = 'seeding' needs KOLs (population.n_kols > 0)")
         # an event after the horizon would silently never happen (issue #14)
         if self.crisis is not None and self.crisis.start_h >= self.run.horizon_h:

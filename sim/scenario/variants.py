@@ -42,16 +42,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.scenario.load import (
-    _fmt_value,
-    _list_item_type,
-    _model_class,
+from sim.scenario.build import (
     build_scenario,
+    list_item_type,
+    model_class,
     scenario_raw,
     schema_paths,
     suggest_path,
 )
 from sim.scenario.schema import Scenario
+from sim.scenario.tomlwrite import fmt_value
 
 __all__ = [
     "BASELINE",
@@ -122,14 +122,14 @@ def normalise_variant(variant: Any, index: int, *, prefix: str = "") -> dict[str
     where = f"{prefix}variants.{index}"
     if not isinstance(variant, Mapping):
         raise ScenarioError(
-            f"{where} = {_fmt_value(variant)} must be a table ([[variants]] with name = ...)"
+            f"{where} = {fmt_value(variant)} must be a table ([[variants]] with name = ...)"
         )
     name = variant.get("name", f"variant{index + 1}")
     if not isinstance(name, str) or not name.strip():
-        raise ScenarioError(f"{where}.name = {_fmt_value(name)} must be a non-empty string")
+        raise ScenarioError(f"{where}.name = {fmt_value(name)} must be a non-empty string")
     desc = variant.get("description", "")
     if not isinstance(desc, str):
-        raise ScenarioError(f"{where}.description = {_fmt_value(desc)} must be a string")
+        raise ScenarioError(f"{where}.description = {fmt_value(desc)} must be a string")
     flat: dict[str, Any] = {"name": name, "description": desc}
     for key, value in variant.items():
         if key in VARIANT_META_KEYS:
@@ -198,7 +198,7 @@ def resolve_path(raw: Mapping[str, Any], path: str, *, in_variant: bool = True) 
     i = 0
     while i < len(parts):
         part = parts[i]
-        cls = _model_class(model)
+        cls = model_class(model)
         if cls is None:
             done = ".".join(str(p) for p in out)
             raise ScenarioError(f"unknown key {path}: {done} is a single value, not a table")
@@ -207,7 +207,7 @@ def resolve_path(raw: Mapping[str, Any], path: str, *, in_variant: bool = True) 
         out.append(part)
         fld = cls.model_fields[part]
         node = node.get(part) if isinstance(node, Mapping) else None
-        item_cls = _model_class(_list_item_type(fld.annotation) or type(None))
+        item_cls = model_class(list_item_type(fld.annotation) or type(None))
         if item_cls is not None and i + 1 < len(parts):
             items = node if isinstance(node, list) else _default_list(cls, part)
             where = ".".join(str(p) for p in out)
@@ -282,9 +282,9 @@ def apply_overrides(
             nxt = parts[j + 1]
             if isinstance(part, int):
                 node = node[part]
-                model = _list_item_type(model)
+                model = list_item_type(model)
                 continue
-            cls = _model_class(model)
+            cls = model_class(model)
             fld = cls.model_fields[part]
             if isinstance(nxt, int):
                 if not isinstance(node.get(part), list):
@@ -433,7 +433,7 @@ def diff_scenarios(base: Scenario, other: Scenario) -> dict[str, Any]:
         if a.get(key) is None and isinstance(value, Mapping):
             # A section the base leaves out (e.g. crisis): differences to its defaults,
             # or the empty table when the variant adds it with defaults only.
-            cls = _model_class(Scenario.model_fields[key].annotation)
+            cls = model_class(Scenario.model_fields[key].annotation)
             sub: dict[str, Any] = {}
             _diff(cls().model_dump(mode="python"), value, key, sub)
             out.update(sub or {key: {}})

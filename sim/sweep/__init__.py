@@ -12,9 +12,9 @@ indices (SALib) and figures.
 >>> df = load_results("results/delay")                          # doctest: +SKIP
 
 Modules: :mod:`~sim.sweep.spec` (``KEY=SPEC``), :mod:`~sim.sweep.design`
-(expansion), :mod:`~sim.sweep.store` (the folder), :mod:`~sim.sweep.executors`,
+(expansion), :mod:`~sim.sweep.store` (the folder), :mod:`~sim.run.executors`,
 :mod:`~sim.sweep.sensitivity`, :mod:`~sim.sweep.figures`, :mod:`~sim.sweep.run`,
-:mod:`~sim.sweep.cli`. See ``docs/sweeps.md``.
+:mod:`~sim.cli.sweep`. See ``docs/sweeps.md``.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.rng import child_seed_sequence
 from sim.sweep.spec import METHODS, ParamSpec, SweepSpecError, canonical_json
 
 __all__ = ["Design", "build_design", "design_seed", "point_id", "sample_count"]
@@ -46,7 +47,6 @@ def point_id(overrides: dict[str, Any]) -> str:
 
 def design_seed(seed: int, purpose: str = "design") -> int:
     """A 32-bit seed for SALib, derived from the sweep's root seed."""
-    from sim.rng import child_seed_sequence
 
     return int(child_seed_sequence(int(seed), f"sweep-{purpose}").generate_state(1)[0])
 

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from sim.analysis.stats import describe, metric_bounds
-from sim.report.figures import _color, _figure, _label, _no_data, _save
+from sim.report.plotstyle import axis_label, color, new_figure, no_data, save_png
 
 __all__ = ["heatmap_figure", "lines_figure", "scatter_figure", "sensitivity_figure"]
 
@@ -26,7 +26,7 @@ __all__ = ["heatmap_figure", "lines_figure", "scatter_figure", "sensitivity_figu
 def param_label(key: str) -> str:
     """Axis label of a dotted key: ``crisis.approval_delay_h`` → ``crisis: approval delay (h)``."""
     head, _, leaf = key.rpartition(".")
-    return f"{head}: {_label(leaf)}" if head else _label(leaf)
+    return f"{head}: {axis_label(leaf)}" if head else axis_label(leaf)
 
 
 def _is_numeric(s: pd.Series) -> bool:
@@ -74,15 +74,15 @@ def heatmap_figure(
     grid = results.groupby([y, x], sort=True)[metric].mean().unstack(x)
     counts = results.groupby([y, x], sort=True)[metric].count()
     xs, ys = list(grid.columns), list(grid.index)
-    fig = _figure((max(5.5, 0.75 * len(xs) + 3.2), max(4.0, 0.5 * len(ys) + 2.2)))
+    fig = new_figure((max(5.5, 0.75 * len(xs) + 3.2), max(4.0, 0.5 * len(ys) + 2.2)))
     ax = fig.subplots()
     if grid.empty:
-        _no_data(ax)
+        no_data(ax)
     else:
         z = grid.to_numpy(dtype=float)
         im = ax.imshow(z, origin="lower", aspect="auto", cmap="magma_r", interpolation="nearest")
         cb = fig.colorbar(im, ax=ax)
-        cb.set_label(f"mean {_label(metric)}")
+        cb.set_label(f"mean {axis_label(metric)}")
         ax.set_xticks(range(len(xs)), [_fmt(v) for v in xs], rotation=45 if len(xs) > 8 else 0)
         ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
         if z.size <= 225:
@@ -97,11 +97,11 @@ def heatmap_figure(
     ax.set_ylabel(param_label(y))
     n = int(counts.max()) if len(counts) else 0
     if title is None:
-        title = f"{_label(metric)}: mean of {n} runs per cell"
+        title = f"{axis_label(metric)}: mean of {n} runs per cell"
         if averaged:
             title += "\n(averaged over " + ", ".join(averaged) + ")"
     ax.set_title(title, fontsize=10)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def lines_figure(
@@ -133,7 +133,7 @@ def lines_figure(
             raise ValueError(f"results have no column {c!r}")
     numeric = _is_numeric(results[x])
     groups = list(pd.unique(results[by])) if by and by in results.columns else [None]
-    fig = _figure((8.5, 5.0))
+    fig = new_figure((8.5, 5.0))
     ax = fig.subplots()
     cats = list(pd.unique(results[x])) if not numeric else []
     n_rep = 0
@@ -153,8 +153,8 @@ def lines_figure(
             np.array([s[1][k] for s in stats], dtype=float)
             for k in ("mean", "ci_low", "ci_high", "p5", "p95")
         )
-        c = _color(i)
-        label = _label(metric) if g is None else f"{_fmt(g)}"
+        c = color(i)
+        label = axis_label(metric) if g is None else f"{_fmt(g)}"
         if numeric:
             ax.fill_between(xs, p5, p95, color=c, alpha=0.10, lw=0)
             ax.fill_between(xs, lo, hi, color=c, alpha=0.28, lw=0)
@@ -166,9 +166,9 @@ def lines_figure(
     if not numeric:
         ax.set_xticks(range(len(cats)), [_fmt(v) for v in cats])
     if results.empty:
-        _no_data(ax)
+        no_data(ax)
     ax.set_xlabel(param_label(x))
-    ax.set_ylabel(_label(metric))
+    ax.set_ylabel(axis_label(metric))
     vals = results[metric].to_numpy(dtype=float) if len(results) else np.array([])
     if vals.size and np.nanmin(vals) >= 0:
         ax.set_ylim(bottom=0)
@@ -180,8 +180,8 @@ def lines_figure(
     ]
     ax.legend(handles=handles, title=param_label(by) if by and len(groups) > 1 else None,
               fontsize=8, framealpha=0.9)  # fmt: skip
-    ax.set_title(title or f"{_label(metric)} against {param_label(x)}")
-    return _save(fig, path)
+    ax.set_title(title or f"{axis_label(metric)} against {param_label(x)}")
+    return save_png(fig, path)
 
 
 def scatter_figure(
@@ -197,7 +197,7 @@ def scatter_figure(
     n = max(1, len(params))
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
-    fig = _figure((3.8 * ncols + 0.6, 3.2 * nrows + 0.6))
+    fig = new_figure((3.8 * ncols + 0.6, 3.2 * nrows + 0.6))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     means = results.groupby("point", sort=True).agg(
         {**{p: "first" for p in params}, metric: "mean"}
@@ -208,15 +208,15 @@ def scatter_figure(
             continue
         p = params[k]
         if means.empty:
-            _no_data(ax)
+            no_data(ax)
         else:
-            ax.plot(means[p], means[metric], "o", ms=3, alpha=0.6, color=_color(0))
+            ax.plot(means[p], means[metric], "o", ms=3, alpha=0.6, color=color(0))
         ax.set_xlabel(param_label(p), fontsize=9)
         if k % ncols == 0:
-            ax.set_ylabel(f"mean {_label(metric)}")
+            ax.set_ylabel(f"mean {axis_label(metric)}")
         ax.grid(True, color="0.92")
-    fig.suptitle(title or f"{_label(metric)} at each sampled point")
-    return _save(fig, path)
+    fig.suptitle(title or f"{axis_label(metric)} at each sampled point")
+    return save_png(fig, path)
 
 
 def sensitivity_figure(
@@ -236,14 +236,14 @@ def sensitivity_figure(
     ncols = min(2, n)
     nrows = math.ceil(n / ncols)
     n_par = int(table["param"].nunique()) if len(table) else 1
-    fig = _figure((6.2 * ncols + 0.4, (0.55 * n_par + 1.6) * nrows + 0.6))
+    fig = new_figure((6.2 * ncols + 0.4, (0.55 * n_par + 1.6) * nrows + 0.6))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for k, ax in enumerate(axes):
         if k >= len(metrics):
             ax.set_visible(False)
             if not metrics and k == 0:
                 ax.set_visible(True)
-                _no_data(ax)
+                no_data(ax)
             continue
         t = table[table["metric"] == metrics[k]]
         names = [param_label(p) for p in t["param"]]
@@ -255,22 +255,22 @@ def sensitivity_figure(
                 v = t[col].to_numpy(float)
                 err = np.nan_to_num(t[f"{col}_conf"].to_numpy(float), nan=0.0)
                 ax.barh(ys + (0.5 - j) * h, np.nan_to_num(v), height=h, xerr=err,
-                        color=_color(j), alpha=0.85, capsize=3, label=lab)  # fmt: skip
+                        color=color(j), alpha=0.85, capsize=3, label=lab)  # fmt: skip
             ax.axvline(0, color="0.3", lw=0.8)
             ax.set_xlim(min(-0.05, ax.get_xlim()[0]), max(1.05, ax.get_xlim()[1]))
             ax.set_xlabel("share of the output's variance")
         else:
             h = 0.38
             ax.barh(ys + h / 2, np.nan_to_num(t["mu_star"].to_numpy(float)), height=h,
-                    xerr=np.nan_to_num(t["mu_star_conf"].to_numpy(float)), color=_color(0),
+                    xerr=np.nan_to_num(t["mu_star_conf"].to_numpy(float)), color=color(0),
                     capsize=3, label="μ* (mean |effect|)")  # fmt: skip
             ax.barh(ys - h / 2, np.nan_to_num(t["sigma"].to_numpy(float)), height=h,
-                    color=_color(1), alpha=0.8, label="σ (spread of effects)")  # fmt: skip
-            ax.set_xlabel(f"elementary effect on {_label(metrics[k])}")
+                    color=color(1), alpha=0.8, label="σ (spread of effects)")  # fmt: skip
+            ax.set_xlabel(f"elementary effect on {axis_label(metrics[k])}")
         if t[[c for c in t.columns if c not in ("metric", "param")]].isna().all().all():
-            _no_data(ax, "indices undefined (output constant or missing)")
+            no_data(ax, "indices undefined (output constant or missing)")
         ax.set_yticks(ys, names, fontsize=8)
-        ax.set_title(_label(metrics[k]), fontsize=10)
+        ax.set_title(axis_label(metrics[k]), fontsize=10)
         ax.grid(True, axis="x", color="0.92")
         ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
     if title is None:
@@ -280,4 +280,4 @@ def sensitivity_figure(
             else "Morris elementary effects (μ* with 95 % bootstrap interval)"
         )
     fig.suptitle(title, fontsize=11)
-    return _save(fig, path)
+    return save_png(fig, path)

@@ -28,10 +28,19 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.stats import describe, metric_bounds
 from sim.errors import BuzzsimError, ScenarioError
+from sim.report.writer import new_run_id, package_versions, safe_name
+from sim.rng import replicate_seeds
+from sim.run.executors import check_scheduler, make_executor
+from sim.run.progress import NoBar
+from sim.run.replicates import SKIP, check_int, load_with_text, plain_scalar
+from sim.scenario.variants import with_overrides
+from sim.sweep import figures as F
 from sim.sweep.design import Design, build_design
-from sim.sweep.spec import ParamSpec, normalise_params, resolve_specs
-from sim.sweep.store import SweepStore, _jsonable
+from sim.sweep.sensitivity import analyse_design
+from sim.sweep.spec import ParamSpec, canonical_json, normalise_params, resolve_specs
+from sim.sweep.store import SweepStore, jsonable
 
 __all__ = ["SweepPlan", "SweepResult", "plan_sweep", "run_sweep"]
 
@@ -135,16 +144,13 @@ def plan_sweep(
         The first problem, in one line: a bad scenario, key, value, method or
         sample size, or a point whose combination of values is invalid.
     """
-    from sim.rng import replicate_seeds
-    from sim.runner import _check_int, _load
-    from sim.scenario.variants import with_overrides
 
-    scn, text, source = _load(scenario)
+    scn, text, source = load_with_text(scenario)
     over: dict[str, Any] = {}
     if seed is not None:
-        over["run.seed"] = _check_int("seed", seed, 0)
+        over["run.seed"] = check_int("seed", seed, 0)
     if replicates is not None:
-        over["run.replicates"] = _check_int("replicates", replicates, 1)
+        over["run.replicates"] = check_int("replicates", replicates, 1)
     if over:
         scn = with_overrides(scn, over)
     if engine is not None and engine not in ("fast", "reference"):
@@ -172,7 +178,7 @@ def plan_sweep(
         "engine": engine,
         "design": {"rows": design.n_rows, "points": design.n_points},
     }
-    meta = json.loads(json.dumps(_jsonable(meta), allow_nan=False))  # as read back from sweep.json
+    meta = json.loads(json.dumps(jsonable(meta), allow_nan=False))  # as read back from sweep.json
     sid = sweep_id(meta)
     meta["sweep_id"] = sid
     return SweepPlan(scn, specs, design, seeds, engine, meta, sid)
@@ -206,7 +212,6 @@ def sweep_id(meta: Mapping[str, Any]) -> str:
     """16 hex digits: a hash of the sweep's :func:`identity`."""
     import hashlib
 
-    from sim.sweep.spec import canonical_json
 
     text = canonical_json(identity(meta))
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
@@ -214,7 +219,6 @@ def sweep_id(meta: Mapping[str, Any]) -> str:
 
 def point_scenario(base: Any, index: int, overrides: Mapping[str, Any]) -> Any:
     """The validated scenario of one point (one line naming the point if invalid)."""
-    from sim.scenario.variants import with_overrides
 
     try:
         return with_overrides(base, overrides)
@@ -266,7 +270,6 @@ def _check_resumable(old: Mapping[str, Any], new: Mapping[str, Any], folder: Pat
 
 def default_sweep_dir(name: str) -> Path:
     """``results/<scenario>/sweep-<YYYYmmdd-HHMMSS>-<6 hex>`` (not created)."""
-    from sim.report.writer import new_run_id, safe_name
 
     return Path("results") / safe_name(name) / f"sweep-{new_run_id()}"
 
@@ -334,7 +337,7 @@ def run_sweep(
     command : list of str, optional
         The command line, recorded in ``sweep.json``.
     executor : optional
-        An executor object (see :mod:`sim.sweep.executors`), instead of ``scheduler``.
+        An executor object (see :mod:`sim.run.executors`), instead of ``scheduler``.
     plan : SweepPlan, optional
         A plan from :func:`plan_sweep` (then ``scenario``, ``params``, ``method``,
         ``samples``, ``levels``, ``replicates``, ``seed`` and ``engine`` are ignored).
@@ -351,8 +354,6 @@ def run_sweep(
         Bad input (before anything runs), an out folder in the way, or a run that
         failed. Finished points stay on disk in every case, also on Ctrl-C.
     """
-    from sim.report.writer import package_versions
-    from sim.sweep.executors import check_scheduler, make_executor
 
     t0 = time.perf_counter()
     if plan is None:
@@ -439,7 +440,6 @@ def run_sweep(
     _check_metrics(metrics, results.columns)
     sens, figs = None, {}
     if design.method in ("sobol", "morris"):
-        from sim.sweep.sensitivity import analyse_design
 
         sens, more = analyse_design(design, results, metrics, seed=plan.meta["seed"])
         notes += more
@@ -515,7 +515,6 @@ def _stream(
     progress: bool,
     callback: Callable[[int, int], None] | None,
 ) -> None:
-    from sim.runner import _SKIP, _scalar
 
     design = plan.design
     R = plan.replicates
@@ -547,8 +546,8 @@ def _stream(
             row["replicate"] = rep
             row["seed"] = plan.seeds[rep]
             for k, v in summary.items():
-                s = _scalar(v)
-                if k not in row and s is not _SKIP:
+                s = plain_scalar(v)
+                if k not in row and s is not SKIP:
                     row[k] = s
             buf = buffers.setdefault(pi, {})
             buf[rep] = row
@@ -564,10 +563,9 @@ def _stream(
 
 
 def _bar(total: int, initial: int, name: str, enabled: bool) -> Any:
-    from sim.runner import _NoBar
 
     if not enabled or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return _NoBar()
+        return NoBar()
     from tqdm.auto import tqdm
 
     return tqdm(total=total, initial=initial, desc=f"{name} sweep", unit="point", file=sys.stderr,
@@ -594,7 +592,6 @@ def draw_figures(
     * lhs, sobol, morris: ``scatter-<metric>.png``; sobol and morris also
       ``sensitivity.png``.
     """
-    from sim.sweep import figures as F
 
     figs: dict[str, Path] = {}
     notes: list[str] = []
@@ -628,7 +625,6 @@ def draw_figures(
 
 def grid_table(results: pd.DataFrame, design: Design, metric: str, max_rows: int = 40) -> str:
     """Mean and 95 % CI of ``metric`` per point, as text (the first ``max_rows`` points)."""
-    from sim.analysis.stats import describe, metric_bounds
 
     keys = design.swept or design.keys
     rows = []

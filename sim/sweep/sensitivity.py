@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.sweep.design import design_seed
+
 __all__ = ["CONF_LEVEL", "analyse_design", "morris_indices", "sobol_indices"]
 
 #: Confidence level of the bootstrap intervals.
@@ -171,7 +173,6 @@ def analyse_design(
     notes : list of str
         Metrics that could not be analysed, and why.
     """
-    from sim.sweep.design import design_seed
 
     if design.method not in ("sobol", "morris"):
         raise ValueError(f"no sensitivity analysis for method {design.method!r}")

@@ -38,7 +38,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from sim.errors import BuzzsimError
+from sim.errors import BuzzsimError, ScenarioError
+from sim.scenario.build import leaf_types, scenario_raw, walk_loc
+from sim.scenario.tomlwrite import fmt_value, toml_value
+from sim.scenario.variants import resolve_path, with_overrides
 
 __all__ = [
     "METHODS",
@@ -318,9 +321,7 @@ def _check_distinct(values: Sequence[Any], where: str) -> None:
 
 
 def _show(v: Any) -> str:
-    from sim.scenario.load import _fmt_value
-
-    return _fmt_value(v)
+    return fmt_value(v)
 
 
 def canonical_json(obj: Any) -> str:
@@ -387,10 +388,8 @@ def _plain(v: Any) -> Any:
 
 
 def _list_text(values: Sequence[Any]) -> str:
-    from sim.scenario.load import _toml_value
-
     try:
-        return ",".join(_toml_value(v) for v in values)
+        return ",".join(toml_value(v) for v in values)
     except TypeError:
         return repr(list(values))
 
@@ -417,10 +416,6 @@ def resolve_specs(scenario: Any, specs: Sequence[ParamSpec], method: str) -> lis
     SweepSpecError
         One line: which ``--param``, what is wrong, what is allowed.
     """
-    from sim.errors import ScenarioError
-    from sim.scenario.load import _leaf_types, _walk_loc, scenario_raw
-    from sim.scenario.variants import resolve_path, with_overrides
-
     if method not in METHODS:
         raise SweepSpecError(f"--method {method!r} is not one of {', '.join(METHODS)}")
     if not specs:
@@ -440,8 +435,8 @@ def resolve_specs(scenario: Any, specs: Sequence[ParamSpec], method: str) -> lis
         if path in seen:
             raise SweepSpecError(f"{where}: {sp.key} is already swept by --param {seen[path]}")
         seen[path] = sp.describe()
-        _, fld, _ = _walk_loc(type(scenario), path)
-        kinds = _leaf_types(fld.annotation) if fld is not None else set()
+        _, fld, _ = walk_loc(type(scenario), path)
+        kinds = leaf_types(fld.annotation) if fld is not None else set()
         integer = int in kinds and float not in kinds
         if sp.kind == "bounds":
             if method == "grid":

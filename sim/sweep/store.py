@@ -41,6 +41,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from sim.errors import BuzzsimError
+from sim.run.processes import pid_alive
 
 __all__ = ["RUNS_DIR", "SWEEP_JSON", "SweepStore", "load_results", "read_sweep_json"]
 
@@ -75,13 +76,13 @@ def _write_text(path: Path, text: str) -> None:
     _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
     if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
-        return _jsonable(obj.item())
+        return jsonable(obj.item())
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, Path):
@@ -201,7 +202,7 @@ class SweepStore:
 
     def write_meta(self, meta: Mapping[str, Any]) -> None:
         """Write ``sweep.json`` atomically."""
-        text = json.dumps(_jsonable(meta), indent=2, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(jsonable(meta), indent=2, ensure_ascii=False, allow_nan=False)
         _write_text(self.folder / SWEEP_JSON, text + "\n")
 
     def read_meta(self) -> dict[str, Any]:
@@ -304,15 +305,7 @@ def _writer_alive(name: str) -> bool:
     if not m:
         return False
     pid = int(m.group(1))
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - someone else's process
-        return True
-    return True
+    return pid == os.getpid() or pid_alive(pid)
 
 
 def _table(rows: Sequence[Mapping[str, Any]], types: Mapping[str, pa.DataType]) -> pa.Table:

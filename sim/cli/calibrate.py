@@ -18,29 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sim.cli.options import non_negative_int, positive_int
 from sim.errors import BuzzsimError
 
 __all__ = ["add_calibrate_parser", "add_data_options", "cmd_calibrate", "cmd_validate_data"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
-    return v
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {v}")
-    return v
 
 
 def _hours(text: str) -> float:
@@ -56,17 +39,18 @@ def _hours(text: str) -> float:
 def _sampling_options(p: Any, *, calibrate: bool) -> None:
     g = p.add_argument_group("sampling the model like the data")
     per = " per particle" if calibrate else ""
-    g.add_argument("--cascades", type=_positive_int, metavar="N",
+    g.add_argument("--cascades", type=positive_int, metavar="N",
                    help=f"qualifying model cascades{per} (default: as many as the data"
                         f"{', at most 100' if calibrate else ''})")
-    g.add_argument("--max-runs", type=_positive_int, metavar="R",
-                   help=f"most runs{per} (default: {'20 per wanted cascade' if calibrate else '50 per wanted cascade, at most 2000'})")
-    g.add_argument("--min-size", type=_positive_int, metavar="K",
+    g.add_argument("--max-runs", type=positive_int, metavar="R",
+                   help=f"most runs{per} (default: "
+                        f"{'20 per wanted cascade' if calibrate else '50 per wanted cascade, at most 2000'})")
+    g.add_argument("--min-size", type=positive_int, metavar="K",
                    help="fewest nodes (original included) of a qualifying cascade (default: the data's smallest)")
     g.add_argument("--horizon", type=_hours, metavar="H",
                    help="hours observed after each post, data cut alike (default: the scenario's run.horizon_h)")
     g.add_argument("--message", metavar="NAME", help="message whose cascades are sampled (default: the first)")
-    g.add_argument("--seed", type=_non_negative_int, default=0, metavar="S", help="seed (default 0)")
+    g.add_argument("--seed", type=non_negative_int, default=0, metavar="S", help="seed (default 0)")
 
 
 def add_data_options(p: Any) -> None:
@@ -119,14 +103,15 @@ def add_calibrate_parser(sub: Any) -> None:
     p.add_argument("--param", action="append", default=[], metavar="KEY=lo..hi",
                    help="a calibrated parameter and its uniform prior, e.g. messages.0.virality=0.5..3 "
                         "(repeat for several)")
-    p.add_argument("--population", type=_positive_int, metavar="N", help="particles per generation (default 40; --quick 8)")
-    p.add_argument("--generations", type=_positive_int, metavar="G", help="generations (default 4; --quick 2)")
+    p.add_argument("--population", type=positive_int, metavar="N",
+                   help="particles per generation (default 40; --quick 8)")
+    p.add_argument("--generations", type=positive_int, metavar="G", help="generations (default 4; --quick 2)")
     p.add_argument("--scheduler", metavar="ADDR", help="dask scheduler address (pyABC's dask sampler)")
     p.add_argument("--resume", action="store_true", help="continue the calibration in --out (its abc.db)")
     p.add_argument("--out", metavar="DIR", help="output folder (default results/calibrate/<scenario>-<time>)")
     p.add_argument("--quick", action="store_true",
                    help="a smoke test: unless given, 8 particles, 2 generations, 10 cascades per particle")
-    p.add_argument("--draws", type=_positive_int, default=5, metavar="D",
+    p.add_argument("--draws", type=positive_int, default=5, metavar="D",
                    help="posterior draws in the predictive check (5)")
     _sampling_options(p, calibrate=True)
     p.set_defaults(func=cmd_calibrate)

@@ -1,9 +1,4 @@
-"""``buzzsim sweep``: the command line of :mod:`sim.sweep`.
-
-Wired into :mod:`sim.cli` by adding :func:`add_sweep_parser` to its
-``SUBCOMMANDS``; this module imports :mod:`sim.cli` only when called, so that
-:mod:`sim.cli` can import it at the top.
-"""
+"""``buzzsim sweep``: the command line of :mod:`sim.sweep`."""
 
 from __future__ import annotations
 
@@ -13,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.cli.options import positive_int, run_options, say, scenario_arg
 from sim.errors import BuzzsimError
 
 __all__ = ["add_sweep_parser", "cmd_sweep"]
@@ -39,7 +35,6 @@ records the scenario, parameters, method and seed. See docs/sweeps.md.
 
 def add_sweep_parser(subparsers: Any) -> None:
     """Add ``buzzsim sweep`` to the subcommands of :func:`sim.cli.build_parser`."""
-    from sim.cli import positive_int, run_options, scenario_arg
     from sim.sweep.spec import METHODS
 
     p = subparsers.add_parser(
@@ -75,10 +70,6 @@ def add_sweep_parser(subparsers: Any) -> None:
                    help="continue the sweep in --out (or start it); finished points are kept")
     p.set_defaults(func=cmd_sweep)  # fmt: skip
 
-
-def _say(args: argparse.Namespace, msg: str) -> None:
-    if not getattr(args, "quiet", False):
-        print(msg, file=sys.stderr, flush=True)
 
 
 def _resume_command(args: argparse.Namespace, folder: Path) -> str:
@@ -128,7 +119,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             resume=args.resume, force=args.force, metrics=args.metric,
             figures=not args.no_figures, progress=not args.quiet,
             command=["buzzsim", *(getattr(args, "argv", None) or [])],
-            log=lambda m: _say(args, m),
+            log=lambda m: say(args, m),
         )  # fmt: skip
     except KeyboardInterrupt as exc:
         terminated = type(exc).__name__ == "Terminated"
@@ -150,7 +141,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.quiet:
         print(res.folder)
         return 0
-    _say(args, f"{res.points_run} point{'s' if res.points_run != 1 else ''} run, {res.points_skipped} already done, "
+    say(args, f"{res.points_run} point{'s' if res.points_run != 1 else ''} run, {res.points_skipped} already done, "
                f"in {res.wall_time_s:.1f} s")  # fmt: skip
     if res.sensitivity is not None:
         from sim.sweep.sensitivity import format_table

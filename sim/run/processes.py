@@ -1,4 +1,4 @@
-"""Child processes die with their parent (issue #14, item 8).
+"""Processes: children die with their parent (issue #14, item 8); is a pid alive.
 
 A worker process or the fork server must not outlive the ``buzzsim`` process that
 started it, even when that process is killed with ``SIGKILL`` (no ``finally``
@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-__all__ = ["die_with_parent"]
+__all__ = ["die_with_parent", "pid_alive"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -48,3 +48,19 @@ def die_with_parent(interval_s: float = 1.0) -> None:
         os._exit(1)
     if not done:
         threading.Thread(target=_watch_parent, args=(ppid, interval_s), daemon=True).start()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with id ``pid`` is running (someone else's counts).
+
+    >>> import os
+    >>> pid_alive(os.getpid())
+    True
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process
+        return True
+    return True

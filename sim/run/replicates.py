@@ -7,18 +7,13 @@ identical variants differ by exactly zero. Every run is a pure function of
 (scenario, seed, engine): the numbers do not depend on the number of workers or
 the order in which runs finish.
 
->>> from sim.runner import run_variants
+>>> from sim.run.replicates import run_variants
 >>> rs = run_variants("scenarios/topic_lifecycle.toml", replicates=4)  # doctest: +SKIP
 >>> rs.runs.groupby("variant")["reach"].mean()  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing as mp
-import os
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,17 +26,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.trees import empty_cascades
+from sim.api import simulate
 from sim.errors import BuzzsimError, ScenarioError
 from sim.rng import replicate_seeds
+from sim.run.pool import default_workers, kill_pool, signals_deferred, start_pool
+from sim.run.progress import RunCancelled, Watched, check_cancel, progress_bar
 from sim.scenario.load import find_scenario, load_scenario, read_scenario_file, scenario_to_toml
 from sim.scenario.schema import Scenario
 from sim.scenario.variants import Variant, select_variants, with_overrides
 
-__all__ = ["RunCancelled", "RunPlan", "RunSet", "default_workers", "plan_runs", "run_variants"]
-
-class RunCancelled(BuzzsimError):
-    """The caller's ``cancel`` event was set: the runs stopped and nothing was returned."""
-
+__all__ = [
+    "RunCancelled",
+    "RunPlan",
+    "RunSet",
+    "check_int",
+    "default_workers",
+    "load_with_text",
+    "plain_scalar",
+    "plan_runs",
+    "run_variants",
+    "simulate_task",
+]
 
 #: Columns that identify a run; every other column of ``RunSet.runs`` is a metric.
 ID_COLUMNS = ("variant", "replicate", "seed")
@@ -118,14 +124,6 @@ class RunSet:
         return len(self.seeds)
 
 
-def default_workers() -> int:
-    """Cores available to this process (the default of ``--workers``)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 @dataclass
 class RunPlan:
     """What :func:`run_variants` is about to run (validated, nothing run yet).
@@ -184,12 +182,12 @@ def plan_runs(
     BuzzsimError
         Bad scenario, unknown variant or baseline, bad seed/replicates/engine.
     """
-    scn, text, source = _load(scenario)
+    scn, text, source = load_with_text(scenario)
     run_over: dict[str, Any] = {}
     if seed is not None:
-        run_over["run.seed"] = _check_int("seed", seed, 0)
+        run_over["run.seed"] = check_int("seed", seed, 0)
     if replicates is not None:
-        run_over["run.replicates"] = _check_int("replicates", replicates, 1)
+        run_over["run.replicates"] = check_int("replicates", replicates, 1)
     if engine is not None and engine not in ("fast", "reference"):
         raise BuzzsimError(f"engine = {engine!r} is not allowed; expected 'fast' or 'reference'")
     if run_over:
@@ -282,15 +280,16 @@ def run_variants(
     engines = {t[4] for t in tasks}
 
     t0 = time.perf_counter()
-    bar = _progress_bar(len(tasks), plan.scenario.name, progress)
+    bar = progress_bar(len(tasks), plan.scenario.name, progress)
     if on_progress is not None or cancel is not None:
-        bar = _Watched(bar, len(tasks), on_progress, cancel)
+        bar = Watched(bar, len(tasks), on_progress, cancel)
     try:
         if n_workers == 1:
             results = []
             for t in tasks:
-                _check(bar)
-                results.append(_done(bar, _simulate_task(t)))
+                check_cancel(bar)
+                results.append(simulate_task(t))
+                bar.update(1)
         else:
             results = _run_pool(tasks, n_workers, bar)
     finally:
@@ -321,7 +320,7 @@ def run_variants(
 # ---------------------------------------------------------------------------
 
 
-def _load(scenario: Any) -> tuple[Scenario, str, str | None]:
+def load_with_text(scenario: Any) -> tuple[Scenario, str, str | None]:
     if isinstance(scenario, (str, Path)):
         path = find_scenario(scenario)
         text, _ = read_scenario_file(path)
@@ -330,35 +329,33 @@ def _load(scenario: Any) -> tuple[Scenario, str, str | None]:
     return scn, scenario_to_toml(scn), None
 
 
-def _check_int(name: str, value: Any, lo: int) -> int:
+def check_int(name: str, value: Any, lo: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
         raise BuzzsimError(f"{name} = {value!r} must be an integer >= {lo}")
     return int(value)
 
 
-def _scalar(v: Any) -> Any:
-    """A plain Python scalar, or the sentinel ``_SKIP`` for non-scalars."""
+def plain_scalar(v: Any) -> Any:
+    """A plain Python scalar, or the sentinel ``SKIP`` for non-scalars."""
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, np.generic):
         return v.item()
-    return _SKIP
+    return SKIP
 
 
-_SKIP = object()
+SKIP = object()
 
 
-def _simulate_task(task: tuple) -> tuple[int, int, dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def simulate_task(task: tuple) -> tuple[int, int, dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """One run: (variant index, replicate, scenario, seed, engine) -> (variant index,
     replicate, summary scalars, series, phases, cascades)."""
-    from sim.api import simulate
-
     vi, rep, scenario, seed, engine = task
     res = simulate(scenario, seed=seed, engine=engine)
     summary = {}
     for k, v in res.summary.items():
-        s = _scalar(v)
-        if s is not _SKIP:
+        s = plain_scalar(v)
+        if s is not SKIP:
             summary[str(k)] = s
     phases = res.phases if isinstance(res.phases, pd.DataFrame) else pd.DataFrame(res.phases)
     return vi, rep, summary, res.series, phases, res.cascades
@@ -386,8 +383,6 @@ def _tables(
     if cascade_parts:
         cascades = pd.concat(cascade_parts, ignore_index=True)
     else:
-        from sim.analysis.trees import empty_cascades
-
         cascades = _prepend(empty_cascades(), "", 0)
     return runs, series, phases, cascades
 
@@ -399,199 +394,27 @@ def _prepend(df: pd.DataFrame, variant: str, rep: int) -> pd.DataFrame:
     return out
 
 
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def check(self) -> None:
-        pass
-
-
-class _Watched:
-    """A progress bar that also reports to a callback and honours a cancel event."""
-
-    def __init__(self, bar: Any, total: int, callback: Any, cancel: threading.Event | None) -> None:
-        self.bar, self.total, self.callback, self.cancel = bar, total, callback, cancel
-        self.done = 0
-        self.check()
-        if callback is not None:
-            callback(0, total)
-
-    def check(self) -> None:
-        if self.cancel is not None and self.cancel.is_set():
-            raise RunCancelled(f"cancelled after {self.done} of {self.total} runs")
-
-    def update(self, n: int = 1) -> None:
-        self.bar.update(n)
-        self.done += n
-        if self.callback is not None:
-            self.callback(self.done, self.total)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def _progress_bar(total: int, name: str, enabled: bool) -> Any:
-    if not enabled or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total, desc=name, unit="run", file=sys.stderr, leave=False, dynamic_ncols=True
-    )
-
-
-def _check(bar: Any) -> None:
-    """Raise :class:`RunCancelled` if the bar watches a cancel event that is set."""
-    check = getattr(bar, "check", None)
-    if check is not None:
-        check()
-
-
-def _done(bar: Any, result: Any) -> Any:
-    bar.update(1)
-    return result
-
-
-# ---------------------------------------------------------------------------
-# The process pool
-# ---------------------------------------------------------------------------
-
-
-def _init_worker(threads: int) -> None:
-    """Worker start-up: leave Ctrl-C to the parent, die with it, share the cores fairly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from sim.procguard import die_with_parent
-
-    die_with_parent()  # killed with the fork server, which dies with buzzsim (even on SIGKILL)
-    import numba
-
-    with contextlib.suppress(ValueError, RuntimeError, ImportError):  # no threading layer
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-
-
-def _mp_context() -> Any:
-    """``forkserver`` (fork-safe with numba's threads, fast start) where available."""
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        # The server imports the model once; each worker forks from it ready to run.
-        # sim.forkserver_guard first: the server ignores Ctrl-C and dies with its parent.
-        ctx.set_forkserver_preload(["sim.forkserver_guard", "sim.api", "sim.model.buzz", "pandas"])
-        return ctx
-    return mp.get_context("spawn")  # pragma: no cover - Windows / macOS without forkserver
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Any:
-    """Hold SIGINT/SIGTERM while the worker processes start; act on them afterwards.
-
-    A Ctrl-C that lands inside ``Process.start()`` would leave a half-started
-    worker that the pool does not know yet (it then prints a traceback when it
-    finds the pool's semaphores gone). The signal is recorded and its previous
-    handler called once the workers are registered with the pool.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-
-    def hold(signum: int, frame: Any) -> None:
-        caught.append(signum)
-
-    sigs = [signal.SIGINT, signal.SIGTERM]
-    old = {s: signal.signal(s, hold) for s in sigs}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-        if caught:
-            handler = old[caught[0]]
-            if callable(handler):
-                handler(caught[0], None)  # KeyboardInterrupt, or the CLI's Terminated
-            elif handler == signal.SIG_DFL:
-                signal.raise_signal(caught[0])
-
-
-#: Warning filter for the resource tracker: workers stopped by Ctrl-C leave numba's
-#: process lock behind, which the tracker removes (that is its job) with a warning.
-_TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
-
-
-def start_pool_helpers() -> None:
-    """Start the resource tracker and the fork server before any signal is held.
-
-    Both inherit the interpreter's ``-W`` options: the tracker is told not to warn
-    about the semaphores of workers that were terminated (it still removes them).
-    """
-    from multiprocessing import forkserver, resource_tracker
-
-    added = _TRACKER_QUIET not in sys.warnoptions
-    if added:
-        sys.warnoptions.append(_TRACKER_QUIET)
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        if added:
-            sys.warnoptions.remove(_TRACKER_QUIET)
-    # Ctrl-C while the server starts would interrupt it (a traceback from the other
-    # process): it starts with SIGINT blocked and the parent takes any Ctrl-C when
-    # the mask is restored (a KeyboardInterrupt here, at a safe point).
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        forkserver.ensure_running()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def _run_pool(tasks: list[tuple], n_workers: int, bar: Any) -> list[tuple]:
-    threads = max(1, default_workers() // n_workers)
-    ctx = _mp_context()
-    if ctx.get_start_method() == "forkserver":
-        start_pool_helpers()
     results: list[tuple] = []
     pool: ProcessPoolExecutor | None = None
     try:
-        with _signals_deferred():
-            pool = ProcessPoolExecutor(
-                max_workers=n_workers, mp_context=ctx, initializer=_init_worker, initargs=(threads,)
-            )
-            pending: set[Future] = {pool.submit(_simulate_task, t) for t in tasks}
+        pool = start_pool(n_workers)
+        with signals_deferred():  # worker processes start on submit
+            pending: set[Future] = {pool.submit(simulate_task, t) for t in tasks}
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            _check(bar)
+            check_cancel(bar)
             for fut in done:
                 results.append(fut.result())
                 bar.update(1)
     except BrokenProcessPool:
-        _kill_pool(pool)
+        kill_pool(pool)
         raise BuzzsimError(
             "a worker process died (out of memory?); try fewer --workers or a smaller scenario"
         ) from None
     except BaseException:
         if pool is not None:
-            _kill_pool(pool)
+            kill_pool(pool)
         raise
     pool.shutdown(wait=True)
     return results
-
-
-def _kill_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: cancel queued runs and terminate the workers."""
-    procs = list(getattr(pool, "_processes", {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        if p.is_alive():
-            p.terminate()
-    deadline = time.monotonic() + 5.0
-    for p in procs:
-        p.join(max(0.0, deadline - time.monotonic()))
-        if p.is_alive():  # pragma: no cover - a worker ignoring SIGTERM
-            p.kill()
-            p.join(1.0)
-    # Let the executor's manager thread notice and release its queues and locks.
-    with contextlib.suppress(Exception):
-        pool.shutdown(wait=True)

@@ -82,7 +82,7 @@ def percolation(n: int, runs: int, c: float = 10.0) -> list[Check]:
         frac = np.array([simulate(cfg, seed=s).summary["shares"] / n for s in range(runs)])
         large = frac[frac > 0.01]
         if c * p > 1:
-            s_theory = optimize.brentq(lambda s: s - 1 + math.exp(-c * p * s), 1e-6, 1.0)
+            s_theory = optimize.brentq(lambda s, p=p: s - 1 + math.exp(-c * p * s), 1e-6, 1.0)
             measured = float(large.mean()) if large.size else float("nan")
             checks.append(Check(f"percolation: ER c={c:g}, p={p}", measured, s_theory, "±0.01",
                                 bool(large.size > 0 and abs(measured - s_theory) <= 0.01),
@@ -216,7 +216,8 @@ def delay_figure(model: dict[str, np.ndarray], data: dict[str, dict[str, np.ndar
     for label, d, style in [("buzzsim defaults", model, "-"), *[(k, v, "--") for k, v in data.items()]]:
         x = np.sort(d["delays"])
         if x.size:
-            ax.plot(grid, np.searchsorted(x, grid, side="right") / x.size, style, label=f"{label} ({d['t50'].size} cascades)")
+            cdf = np.searchsorted(x, grid, side="right") / x.size
+            ax.plot(grid, cdf, style, label=f"{label} ({d['t50'].size} cascades)")
     ax.set_xscale("log")
     ax.set_xlabel("delay since the original post (hours, log scale)")
     ax.set_ylabel("share of all reshares (cumulative)")

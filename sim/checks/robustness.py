@@ -2,7 +2,7 @@
 
 A claim that holds only on the library's one 10⁴-account scale-free graph with
 mean degree 10 says more about that graph than about crises or campaigns. This
-module re-judges each claim of :mod:`sim.library` (same rule, same checks) in
+module re-judges each claim of :mod:`sim.checks.claims` (same rule, same checks) in
 other graph settings — graph size, mean degree and graph kind — and reports in
 how many it holds and where it flips.
 
@@ -37,6 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from sim.run.executors import make_executor
+from sim.sweep.run import run_sweep
 
 __all__ = [
     "GRID",
@@ -146,8 +149,6 @@ def _run_cell(
     resume: bool,
 ) -> pd.DataFrame:
     """Runs of every variant in one setting, through ``run_sweep`` (one point each)."""
-    from sim.sweep.run import run_sweep
-
     frames = []
     for name, scn in variant_scenarios.items():
         folder = out / _safe(name)
@@ -174,14 +175,14 @@ def judge_grid(
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
-    judge: Callable[[Any, pd.DataFrame], tuple[str, list[Any]]] | None = None,
+    judge: Callable[[Any, pd.DataFrame], tuple[str, list[Any]]],
     log: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Judge each claim in every setting of the robustness design.
 
     Parameters
     ----------
-    claims : list of sim.library.Claim
+    claims : list of sim.checks.claims.Claim
     runsets : mapping
         Scenario name -> the library's ``RunSet`` of it (its variants are re-run).
     out : path
@@ -194,8 +195,9 @@ def judge_grid(
         As for :func:`sim.sweep.run_sweep`.
     resume : bool
         Read back finished sweeps instead of running them again.
-    judge : callable, optional
-        ``judge(claim, runs) -> (verdict, checks)``; default :func:`sim.library.judge`.
+    judge : callable
+        ``judge(claim, runs) -> (verdict, checks)``: the library's rule
+        (:func:`sim.checks.claims.judge`, passed in by it).
 
     Returns
     -------
@@ -205,10 +207,6 @@ def judge_grid(
         "failed": [check texts]}], "flips": [setting labels where the verdict
         differs from the library's own verdict]}``.
     """
-    from sim.library import judge as library_judge
-    from sim.sweep.executors import make_executor
-
-    judge = judge or library_judge
     grid = grid or (QUICK_GRID if quick else GRID)
     R = replicates or (QUICK_REPLICATES if quick else REPLICATES)
     settings = design_settings(grid, design)

@@ -17,7 +17,7 @@ better practice has a 95 % confidence interval that excludes 0, in the claimed
 direction". A claim the model does not reproduce under its defaults is reported as
 such, with the numbers, not tuned away.
 
->>> from sim.library import run_library
+>>> from sim.checks.claims import run_library
 >>> run_library(quick=True)  # doctest: +SKIP
 PosixPath('results/library')
 """
@@ -35,6 +35,12 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.stats import describe, jsonable, metric_bounds, paired_difference, summarise_runs
+from sim.checks.robustness import judge_grid, robustness_markdown
+from sim.errors import BuzzsimError
+from sim.report import figures as fig
+from sim.report.writer import atomic_dir
+from sim.run.replicates import run_variants
+from sim.scenario.load import find_scenario
 
 __all__ = ["CLAIMS", "Check", "Claim", "judge", "run_library"]
 
@@ -167,7 +173,8 @@ def _why_f7(r: pd.DataFrame) -> str:
     text = (
         f"{head} What differs is "
         f"precision and who gets the prizes: {100 * prec[t]:.0f} % of the targeted giveaway's reach is in the "
-        f"target segment against {100 * prec[o]:.0f} % for the open one, all {_fmt(_mean(r, t, 'giveaway_prizes_to_target')['mean'])} "
+        f"target segment against {100 * prec[o]:.0f} % for the open one, "
+        f"all {_fmt(_mean(r, t, 'giveaway_prizes_to_target')['mean'])} "
         f"prizes go to target customers against {_fmt(_mean(r, o, 'giveaway_prizes_to_target')['mean'])}, and "
         f"the open giveaway's extra shares come from prize seekers and "
         f"{_fmt(_mean(r, o, 'giveaway_hunter_shares')['mean'])} hunter accounts that reach no one."
@@ -365,7 +372,6 @@ def judge(claim: Claim, runs: pd.DataFrame) -> tuple[str, list[Check]]:
 
 
 def _scenario_path(name: str) -> Path:
-    from sim.scenario.load import find_scenario
 
     return find_scenario(name)
 
@@ -386,7 +392,6 @@ def _ci(d: dict[str, Any]) -> str:
 
 
 def _draw(claim: Claim, runset: Any, stats: dict[str, Any], path: Path) -> Path:
-    from sim.report import figures as fig
 
     title = f"{claim.id}: {runset.scenario.name}"
     if claim.figure == "lifecycle":
@@ -475,10 +480,10 @@ def run_library(
         Progress bars on a terminal.
     robust : bool, default True
         Also judge each claim across the robustness grid of graph settings
-        (:mod:`sim.robustness`; with ``quick``, its tiny grid): a robustness table
+        (:mod:`sim.checks.robustness`; with ``quick``, its tiny grid): a robustness table
         per claim in the README and ``robust`` / ``robustness`` in ``verdicts.json``.
     robust_design : {"l9", "full"}
-        The robustness design (see :func:`sim.robustness.design_settings`).
+        The robustness design (see :func:`sim.checks.robustness.design_settings`).
     scheduler : str, optional
         Where the robustness sweeps run (as ``buzzsim sweep --scheduler``).
 
@@ -487,14 +492,11 @@ def run_library(
     pathlib.Path
         The output folder, with ``README.md``, ``verdicts.json``, ``figures/`` and ``runs/``.
     """
-    from sim.report.writer import atomic_dir
-    from sim.runner import run_variants
 
     chosen = [c for c in CLAIMS if claims is None or c.id in set(claims)]
     if claims is not None:
         unknown = sorted(set(claims) - {c.id for c in CLAIMS})
         if unknown:
-            from sim.errors import BuzzsimError
 
             raise BuzzsimError(f"unknown claim(s) {unknown}; the library has {[c.id for c in CLAIMS]}")
     out = Path(out)
@@ -511,11 +513,9 @@ def run_library(
         (tmp / "runs").mkdir()
         rob: dict[str, Any] = {}
         if robust:
-            from sim.robustness import judge_grid
-
             rob = judge_grid(
                 chosen, runsets, tmp / "robustness", quick=quick, design=robust_design,
-                workers=workers, scheduler=scheduler,
+                workers=workers, scheduler=scheduler, judge=judge,
                 log=(lambda msg: print(f"robustness {msg}", flush=True)) if progress else None,
             )
         for name, rs in runsets.items():
@@ -540,8 +540,6 @@ def run_library(
                 ) + "."
             section = _claim_section(c, verdict, checks, stats, fig_name, rs.replicates, why)
             if c.id in rob:
-                from sim.robustness import robustness_markdown
-
                 section += "\n" + robustness_markdown(c.id, rob[c.id])
             sections.append(section)
             results.append(
@@ -570,7 +568,7 @@ def run_library(
             "Each stylised fact of DESIGN §1 has a scenario comparing the mistake with the better practice "
             "(at equal budget where budget matters), run with paired replicates (common random numbers). "
             "A verdict is computed from the numbers by the rule written in its section (and in "
-            "`sim/library.py`); 95 % confidence intervals are Student-t intervals over replicates, "
+            "`sim/checks/claims.py`); 95 % confidence intervals are Student-t intervals over replicates, "
             "differences are paired by replicate. A claim the model does not reproduce is reported as such."),
             "",
             "| claim | verdict | holds across graphs | scenario |",
@@ -585,7 +583,7 @@ def run_library(
             first = next(iter(rob.values()))
             head += ["", (f"*Holds across graphs*: the same rule judged in each setting of the robustness "
                           f"design — {first['design']}, {first['replicates']} paired replicates per variant "
-                          "and setting, run through `buzzsim sweep` (`sim/robustness.py`). Each claim's "
+                          "and setting, run through `buzzsim sweep` (`sim/checks/robustness.py`). Each claim's "
                           "section ends with its table.")]
         text = "\n".join(head) + "\n\n" + "\n".join(sections)
         (tmp / "README.md").write_text(text, encoding="utf-8")

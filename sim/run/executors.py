@@ -1,7 +1,7 @@
 """Where the runs of a sweep execute: serially, in local processes, or on dask.
 
 Every executor maps the same task function, :func:`sweep_task` (a thin wrapper of
-:func:`sim.runner._simulate_task` that drops the hourly series), over
+:func:`sim.run.replicates.simulate_task` that drops the hourly series), over
 ``(point, replicate, scenario, seed, engine)`` tuples and yields results as they
 finish, in any order. A run is a pure function of its task, so the numbers do not
 depend on the executor, the number of workers or the order of completion.
@@ -34,6 +34,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sim.errors import BuzzsimError
+from sim.run.pool import default_workers, kill_pool, signals_deferred, start_pool
+from sim.run.replicates import simulate_task
 
 __all__ = [
     "DaskExecutor",
@@ -54,12 +56,10 @@ WINDOW_PER_WORKER = 4
 def sweep_task(task: Task) -> tuple[int, int, dict[str, Any]]:
     """One run of a sweep: ``(point, replicate, summary)``.
 
-    Reuses :func:`sim.runner._simulate_task` (same seeding, same summary scalars)
+    Reuses :func:`sim.run.replicates.simulate_task` (same seeding, same summary scalars)
     and drops the hourly series and phases, which a sweep does not keep.
     """
-    from sim.runner import _simulate_task
-
-    point, rep, summary, *_tables = _simulate_task(task)
+    point, rep, summary, *_tables = simulate_task(task)
     return point, rep, summary
 
 
@@ -97,8 +97,6 @@ class ProcessExecutor:
     name = "processes"
 
     def __init__(self, workers: int) -> None:
-        from sim.runner import default_workers
-
         if workers < 1:
             raise BuzzsimError(f"workers = {workers} must be at least 1")
         self.workers = int(workers)
@@ -111,25 +109,12 @@ class ProcessExecutor:
         return f"on {self.workers} local process{'es' if self.workers != 1 else ''}"
 
     def _start(self) -> ProcessPoolExecutor:
-        from sim.runner import _init_worker, _mp_context, _signals_deferred
-
-        ctx = _mp_context()
-        if ctx.get_start_method() == "forkserver":
-            from sim.runner import start_pool_helpers
-
-            start_pool_helpers()  # Ctrl-C-safe start; the server dies with this process
-        with _signals_deferred():
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
-                initargs=(self.threads,),
-            )  # fmt: skip
+        self._pool = start_pool(self.workers)
         return self._pool
 
     def _submit(self, task: Task) -> Future:
-        from sim.runner import _signals_deferred
-
         assert self._pool is not None
-        with _signals_deferred():  # worker processes start on submit
+        with signals_deferred():  # worker processes start on submit
             return self._pool.submit(sweep_task, task)
 
     def imap_unordered(self, tasks: Iterable[tuple[str, Task]]) -> Iterator[tuple]:
@@ -189,10 +174,8 @@ class ProcessExecutor:
                 self._start()
 
     def _kill(self) -> None:
-        from sim.runner import _kill_pool
-
         if self._pool is not None:
-            _kill_pool(self._pool)
+            kill_pool(self._pool)
             self._pool = None
 
     def close(self) -> None:
@@ -250,8 +233,6 @@ class DaskExecutor:
         timeout: float | None = None,
     ) -> None:  # fmt: skip
         distributed = _import_distributed()
-        from sim.runner import _signals_deferred, default_workers
-
         self.address = address
         self.prefix = prefix
         self.cluster = None
@@ -260,7 +241,7 @@ class DaskExecutor:
             threads = max(1, default_workers() // n)
             # Started with SIGINT blocked: the nannies and workers inherit the mask,
             # so Ctrl-C reaches only this process, which then shuts them down.
-            with _signals_deferred():
+            with signals_deferred():
                 self.cluster = distributed.LocalCluster(
                     host="127.0.0.1", n_workers=n, threads_per_worker=1, processes=True,
                     dashboard_address=None, silence_logs=logging.ERROR,
@@ -431,8 +412,6 @@ def make_executor(scheduler: str | None, workers: int | None, *, prefix: str = "
     workers : int, optional
         Processes (default: all cores).
     """
-    from sim.runner import default_workers
-
     s = check_scheduler(scheduler)
     if s == "serial":
         return SerialExecutor()

@@ -1,4 +1,10 @@
-"""Dynamics presets: scenario transformations that fix part of the rule.
+"""Presets, the one mechanism: named bundles of values a scenario asks for by name.
+
+* **Topic presets** (``topic = "..."`` in a ``[[messages]]`` entry): the message's
+  unspecified keys are filled from ``TOPIC_PRESETS`` (:mod:`sim.scenario.schema`)
+  before validation (:func:`apply_topic_preset`); explicit keys win.
+* **Dynamics presets** (``dynamics.preset``): applied to the validated scenario when
+  the model is built (:func:`apply_dynamics_preset`); they fix part of the rule.
 
 ``independent_cascade``: every account always online (activity 1), a feed window of
 one step, flat daily rhythm, constant novelty, no mood, reinforcement, credibility
@@ -12,14 +18,37 @@ theory and peers.
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Mapping
+from typing import Any
 
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import TOPIC_PRESETS, Scenario
 
-__all__ = ["apply_preset"]
+__all__ = ["apply_dynamics_preset", "apply_topic_preset"]
 
 
-def apply_preset(sc: Scenario) -> Scenario:
+def apply_topic_preset(message: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """Fill a message's unspecified keys from its topic preset (explicit keys win).
+
+    Returns the filled message and the keys that came from the preset.
+
+    >>> m, keys = apply_topic_preset({"name": "x", "topic": "no_such_topic"})
+    >>> keys
+    set()
+    """
+    out = dict(message)
+    topic = out.get("topic")
+    preset = TOPIC_PRESETS.get(topic) if isinstance(topic, str) else None
+    if not preset:
+        return out, set()
+    keys = {k for k in preset if k not in out}
+    for k in keys:
+        out[k] = copy.deepcopy(preset[k])
+    return out, keys
+
+
+def apply_dynamics_preset(sc: Scenario) -> Scenario:
     """Return the scenario with its dynamics preset applied (identity for "default")."""
     if sc.dynamics.preset == "default":
         return sc
@@ -45,7 +74,8 @@ def apply_preset(sc: Scenario) -> Scenario:
                 dynamics=d.model_copy(
                     update=dict(
                         feed_window_h=step_h, visibility_plateau_min=2 * sc.run.step_minutes,
-                        attention=1.0, reading_latency_min=sc.run.step_minutes, reinforcement=0.0, mood_strength=0.0, credibility_peer=1.0,
+                        attention=1.0, reading_latency_min=sc.run.step_minutes, reinforcement=0.0, mood_strength=0.0,
+                        credibility_peer=1.0,
                         credibility_kol=1.0, credibility_brand=1.0, credibility_media=1.0,
                     )
                 ),
