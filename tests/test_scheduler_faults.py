@@ -58,7 +58,8 @@ def test_web_server_is_not_a_scheduler(tmp_path, monkeypatch):
     pytest.importorskip("distributed", exc_type=ImportError)
     import tomllib
 
-    from sim.sweep import executors, run_sweep
+    from sim.run import executors
+    from sim.sweep import run_sweep
 
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 2.0)
     class Quiet(http.server.SimpleHTTPRequestHandler):

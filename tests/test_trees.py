@@ -126,10 +126,11 @@ def test_recording_off_and_no_shares_store_nothing(edge_file):
     assert len(r.cascades) == 0 and list(r.cascades.columns) == list(CASCADE_COLUMNS)
     assert "depth_max" not in r.summary
     cfg = {"graph": {"kind": "file", "path": path}, "brand": {"enabled": False},
-           "messages": [{"origin": 0, "start_h": 100}], "run": {"horizon_h": 24}}  # starts after the horizon
+           "messages": [], "run": {"horizon_h": 24}}  # nothing is ever posted
     m = build_model(cfg, seed=1)
     m.run()
-    assert m.engine.log.acc.size == 0 and len(collect_result(m).cascades) == 0
+    r = collect_result(m)  # a scenario with no message at all runs and reports zeros
+    assert m.engine.log.acc.size == 0 and len(r.cascades) == 0 and r.summary["shares"] == 0
 
 
 def test_synchronous_path_records_the_general_kernels_trees(monkeypatch):

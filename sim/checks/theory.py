@@ -24,7 +24,7 @@ from sim.api import build_model, simulate
 __all__ = ["Check", "run_validation", "reaction_times", "data_reaction_times", "DATA_DIR"]
 
 #: The real cascade data beside the repository (not part of the package).
-DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 @dataclass

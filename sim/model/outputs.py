@@ -73,9 +73,10 @@ def collect_result(model) -> Result:
         "n_edges": int(model.population.graph.n_edges),
         "engine": model.engine_name,
         "seed": int(model.run_seed),
-        "reach": int(new_aware[:, 0].sum()),
-        "target_reach": int(new_target[:, 0].sum()),
-        "shares": int(new_shares[:, 0].sum()),
+        # the primary message (the first); a scenario with no message has none of it
+        "reach": int(new_aware[:, :1].sum()),
+        "target_reach": int(new_target[:, :1].sum()),
+        "shares": int(new_shares[:, :1].sum()),
         "mean_sentiment_final": float(mean_sent[-1]),
         "nsi_final": float(nsi[-1]),
         "exposures": int(c.exposures.sum()),

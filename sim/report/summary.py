@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sim.analysis.stats import MIN_REPLICATES, summarise_runs
+from sim.report.outlook import SPREAD_MIN_SHARES, crisis_outlook
 from sim.scenario.tomlwrite import fmt_value
 
 if TYPE_CHECKING:
@@ -113,8 +114,6 @@ def build_summary(runset: RunSet) -> dict[str, Any]:
     }
     table = spread_table(runset)
     if table is not None:
-        from sim.report.outlook import SPREAD_MIN_SHARES
-
         out["spread_min_shares"] = SPREAD_MIN_SHARES
         out["outlook"] = table.to_dict(orient="records")
     return out
@@ -126,8 +125,6 @@ def spread_table(runset: RunSet) -> Any:
     :func:`sim.report.outlook.crisis_outlook` of the runs, in variant order,
     against the run set's baseline; ``None`` for a scenario without a crisis.
     """
-    from sim.report.outlook import crisis_outlook
-
     runs = runset.runs
     if runset.scenario.crisis is None or not {"negative_shares", "negative_reach"} <= set(runs.columns):
         return None
