@@ -37,3 +37,13 @@ def summaries():
         return {k: np.asarray(v, dtype=float) for k, v in out.items()}
 
     return run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No test (or doctest import) may leave this process ignoring Ctrl-C: every
+    subprocess a later test starts would inherit it, and the Ctrl-C tests would fail
+    far from the cause (``sim.run.forkserver_guard`` did this when imported)."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        raise RuntimeError("a test left SIGINT ignored in the test process")
