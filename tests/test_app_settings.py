@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.stats import percent_readable
 from sim.app.settings import (
     comparison_scenario,
     controls_for,
@@ -26,7 +27,7 @@ from sim.app.settings import (
 from sim.app.work import run_settings
 from sim.cli import main
 from sim.errors import BuzzsimError, ScenarioError
-from sim.report.figures import percent_readable, tree_layout
+from sim.report.figures import tree_layout
 from sim.report.outlook import crisis_outlook, negative_series, wilson_interval
 from sim.run.replicates import RunCancelled, run_variants
 

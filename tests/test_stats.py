@@ -182,3 +182,15 @@ def test_summarise_runs_without_replicate_or_variant():
     assert single["variants"] == ["all"] and single["difference"] == {}
     assert single["describe"]["all"]["reach"]["n"] == 4
     json.dumps(single, allow_nan=False)
+
+
+def test_differences_of_an_index_are_not_percentages():
+    """summary.md wrote the change of the net sentiment index as "+1287 %" of a
+    near-zero baseline; it is an absolute difference now, counts stay percentages."""
+    from sim.report.summary import describe_difference
+
+    diff = {"mean": 0.274, "ci_low": 0.141, "ci_high": 0.408, "sd": 0.1, "p_value": 0.001}
+    assert "%" not in describe_difference(diff, {"mean": 0.0213}, "nsi_final").split("95 % CI")[0]
+    reach = describe_difference({"mean": -1375.0, "ci_low": -2095.0, "ci_high": -655.0, "sd": 900.0,
+                                 "p_value": 0.001}, {"mean": 2693.0}, "negative_reach")
+    assert "-51 %" in reach

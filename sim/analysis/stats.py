@@ -17,6 +17,7 @@ result can go through :func:`json.dumps` unchanged.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ __all__ = [
     "metric_bounds",
     "effect_size",
     "paired_difference",
+    "percent_readable",
+    "SIGNED_METRICS",
     "summarise_runs",
     "welch_difference",
 ]
@@ -386,3 +389,21 @@ def summarise_runs(
             "difference": diff,
         }
     )
+
+
+#: metrics that are signed indices: their differences are never shown as percentages
+SIGNED_METRICS = ("nsi", "sentiment")
+
+
+def percent_readable(metric: str, base: float, means: Sequence[float]) -> bool:
+    """Whether a difference reads well as a percentage of the baseline mean.
+
+    Not for signed indices (net sentiment, mean sentiment), and not when the
+    baseline is near zero: under a tenth of the largest mean across variants.
+    """
+    if any(tag in metric for tag in SIGNED_METRICS):
+        return False
+    if not math.isfinite(base) or base <= 0:
+        return False
+    top = max((abs(x) for x in means if math.isfinite(x)), default=0.0)
+    return base >= 0.1 * top

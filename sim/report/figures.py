@@ -30,7 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.analysis.lifecycle import trailing_average
-from sim.analysis.stats import describe, metric_bounds
+from sim.analysis.stats import describe, metric_bounds, percent_readable
 from sim.analysis.trees import parent_index
 from sim.report.plotstyle import axis_label, color, new_figure, no_data, save_png
 
@@ -40,7 +40,6 @@ __all__ = [
     "delay_figure",
     "lifecycle_figure",
     "metrics_figure",
-    "percent_readable",
     "tree_layout",
 ]
 
@@ -464,23 +463,6 @@ def compare_figure(
 
 
 #: Metrics whose zero is not "nothing" (indices, sentiments): differences are absolute.
-_SIGNED_METRICS = ("nsi", "sentiment")
-
-
-def percent_readable(metric: str, base: float, means: Sequence[float]) -> bool:
-    """Whether a difference reads well as a percentage of the baseline mean.
-
-    Not for signed indices (net sentiment, mean sentiment), and not when the
-    baseline is near zero: under a tenth of the largest mean across variants.
-    """
-    if any(tag in metric for tag in _SIGNED_METRICS):
-        return False
-    if not math.isfinite(base) or base <= 0:
-        return False
-    top = max((abs(x) for x in means if math.isfinite(x)), default=0.0)
-    return base >= 0.1 * top
-
-
 def _signed(x: float) -> str:
     """A signed difference with about three significant digits, no exponent for usual sizes."""
     if x == 0:

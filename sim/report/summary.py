@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sim.analysis.stats import MIN_REPLICATES, summarise_runs
+from sim.analysis.stats import MIN_REPLICATES, percent_readable, summarise_runs
 from sim.report.outlook import SPREAD_MIN_SHARES, crisis_outlook
 from sim.scenario.tomlwrite import fmt_value
 
@@ -204,7 +204,7 @@ def describe_difference(diff: Mapping[str, Any], base: Mapping[str, Any], metric
         return f"{label}: identical in every replicate"
     base_mean = _num(base.get("mean"))
     rel = ""
-    if math.isfinite(base_mean) and base_mean != 0 and not _is_hours(metric):
+    if not _is_hours(metric) and percent_readable(metric, base_mean, [base_mean, base_mean + mean]):
         rel = f"{100 * mean / abs(base_mean):+.0f} %; "
     ci = ""
     if math.isfinite(lo) and math.isfinite(hi):
