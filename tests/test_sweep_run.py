@@ -250,3 +250,32 @@ def test_dask_scheduler_without_dask_is_one_clear_error(monkeypatch, tmp_path):
                   progress=False)  # fmt: skip
     # nothing ran, but the folder is a (resumable) sweep with no points yet
     assert SweepStore(tmp_path / "x").done_ids() == set()
+
+
+def test_pool_broken_at_submit_is_restarted(monkeypatch):
+    """A worker that dies between two waits makes the next ``submit`` raise
+    BrokenProcessPool (seen in CI as a failed sweep); the executor must restart the
+    pool and run every task exactly once, as when the break shows in a result."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.run import executors
+
+    class FakePool:
+        def __init__(self, fail_at):
+            self.n, self.fail_at = 0, fail_at
+
+        def submit(self, fn, task):
+            self.n += 1
+            if self.n == self.fail_at:
+                raise BrokenProcessPool("a child process terminated abruptly")
+            fut = Future()
+            fut.set_result(task)
+            return fut
+
+    pools = [FakePool(fail_at=2), FakePool(fail_at=-1)]
+    ex = executors.ProcessExecutor(1)
+    monkeypatch.setattr(ex, "_start", lambda: setattr(ex, "_pool", pools.pop(0)))
+    monkeypatch.setattr(executors, "kill_pool", lambda pool: None)
+    got = list(ex.imap_unordered([(f"k{i}", i) for i in range(10)]))
+    assert sorted(got) == list(range(10)) and ex.restarts == 1

@@ -127,6 +127,7 @@ class ProcessExecutor:
         exhausted = False
         self._start()
         while True:
+            broken = False
             while len(inflight) < window and (retry or not exhausted):
                 if retry:
                     item = retry.popleft()
@@ -136,11 +137,15 @@ class ProcessExecutor:
                     except StopIteration:
                         exhausted = True
                         break
-                inflight[self._submit(item[1])] = item
-            if not inflight:
+                try:
+                    inflight[self._submit(item[1])] = item
+                except BrokenProcessPool:  # a worker died since the last wait: the pool refuses work
+                    retry.appendleft(item)
+                    broken = True
+                    break
+            if not inflight and not broken:
                 return
-            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-            broken = False
+            done = set() if broken else wait(list(inflight), return_when=FIRST_COMPLETED)[0]
             for fut in done:
                 item = inflight.pop(fut)
                 exc = fut.exception()
