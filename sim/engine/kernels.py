@@ -322,6 +322,25 @@ def _heap_pop(h_time, h_seq, size):
 # --------------------------------------------------------------------------- one step
 
 
+@nb.njit(inline="always", cache=True)
+def _bucket_slot(bb, buckets, c_free, c_next, qstate):
+    """Index of the next free slot at the end of bucket ``bb`` (a new chunk from the
+    free list when its last one is full); the caller fills it and bumps ``B_FILL``."""
+    tail = buckets[bb, B_TAIL]
+    if tail < 0 or buckets[bb, B_FILL] == CHUNK:
+        qstate[0] -= 1
+        c = c_free[qstate[0]]
+        c_next[c] = -1
+        if tail < 0:
+            buckets[bb, B_HEAD] = c
+        else:
+            c_next[tail] = c
+        buckets[bb, B_TAIL] = c
+        buckets[bb, B_FILL] = 0
+        tail = c
+    return tail * CHUNK + buckets[bb, B_FILL]
+
+
 @nb.njit(cache=True)
 def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, buckets, qstate,
                  graph, people, rho_same, state, msgs, rule, cred_role, clock, tally, record, log, feed):
@@ -427,19 +446,7 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                 if s > t:
                     # append to the bucket of step s (a new chunk when its last one is full)
                     bb = s % n_ring
-                    tail = buckets[bb, B_TAIL]
-                    if tail < 0 or buckets[bb, B_FILL] == CHUNK:
-                        qstate[0] -= 1
-                        c = c_free[qstate[0]]
-                        c_next[c] = -1
-                        if tail < 0:
-                            buckets[bb, B_HEAD] = c
-                        else:
-                            c_next[tail] = c
-                        buckets[bb, B_TAIL] = c
-                        buckets[bb, B_FILL] = 0
-                        tail = c
-                    i = tail * CHUNK + buckets[bb, B_FILL]
+                    i = _bucket_slot(bb, buckets, c_free, c_next, qstate)
                     q_time[i] = tr
                     q_acc[i] = w
                     q_msg[i] = m
@@ -557,19 +564,7 @@ def enqueue(t, times, accs, m, src, q_time, q_acc, q_msg, q_src, c_next, c_free,
     room: ``len(times) // CHUNK + 1`` free chunks)."""
     bb = t % buckets.shape[0]
     for k in range(times.shape[0]):
-        tail = buckets[bb, B_TAIL]
-        if tail < 0 or buckets[bb, B_FILL] == CHUNK:
-            qstate[0] -= 1
-            c = c_free[qstate[0]]
-            c_next[c] = -1
-            if tail < 0:
-                buckets[bb, B_HEAD] = c
-            else:
-                c_next[tail] = c
-            buckets[bb, B_TAIL] = c
-            buckets[bb, B_FILL] = 0
-            tail = c
-        i = tail * CHUNK + buckets[bb, B_FILL]
+        i = _bucket_slot(bb, buckets, c_free, c_next, qstate)
         q_time[i] = times[k]
         q_acc[i] = accs[k]
         q_msg[i] = m
