@@ -53,6 +53,7 @@ import sim
 from sim.app.settings import load_choice, setting_scenario
 from sim.report.outlook import negative_incidence
 from sim.rng import replicate_seeds
+from sim.run.warmup import warm_up
 
 # A small crisis: the flagship scenario's crisis on a 1,500-account graph, 3 days.
 SCENARIO = """
@@ -95,6 +96,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
+    # Compile the kernels first (a fresh clone has no numba cache, and the suite's
+    # other workers compile at the same time: the page's first run took over 30 s in CI).
+    warm_up()
     folder = tmp_path_factory.mktemp("app")
     scn = folder / "crisis_small.toml"
     scn.write_text(SCENARIO)
@@ -154,7 +158,7 @@ def _table(page) -> pd.DataFrame:
 _RUNS = [0]
 
 
-def _run_and_wait(page, timeout_ms: int = 30_000) -> None:
+def _run_and_wait(page, timeout_ms: int = 60_000) -> None:
     _RUNS[0] += 1
     page.locator(".bz-run").click()
     page.locator(".bz-serial", has_text=f"result of run {_RUNS[0]}").wait_for(timeout=timeout_ms)

@@ -49,7 +49,17 @@ def serve(scenario: str | None = None, *, host: str = "127.0.0.1", port: int = 8
            "--production", "--no-open", "--no-check-version", "--log-level", "warning"]  # fmt: skip
     if echo:
         print(f"buzzsim workbench: http://{host}:{port}/  (scenario {spec}; Ctrl-C stops it)", flush=True)
+    # The first run after an install compiles the engine (up to a minute): do it now,
+    # in the background, while the page starts and the user reads it.
+    warm = subprocess.Popen(
+        [sys.executable, "-c", "from sim.run.warmup import warm_up; warm_up()"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     try:
         return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
         return 130
+    finally:
+        if warm.poll() is None:
+            warm.kill()
+            warm.wait()
