@@ -98,23 +98,30 @@ class PlatformLayout:
         return np.asarray(rows, dtype=np.int64) // self.n_block
 
 
-def _platform_graph(spec, base: Population, n_people: int, seed: int, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Edges (``src → dst``, account ids) of a platform before presence is applied."""
+def _platform_graph(spec, base: Population, members: np.ndarray, seed: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Edges (``src → dst``, account ids) of a platform before presence is applied:
+    the population's graph ("shared"), or the platform's own graph built on its
+    present people ``members`` (node ``i`` of the generator is account ``members[i]``),
+    plus the brand's edges to its fans."""
     src, dst = base.graph.edges()
     src, dst = src.astype(np.int64), dst.astype(np.int64)
     if spec == "shared":
         return src, dst
-    cfg = spec if isinstance(spec, GraphConfig) else GraphConfig(n=max(n_people, 2), **{
-        **spec, "mean_degree": min(float(spec.get("mean_degree", 10.0)), max(n_people - 1, 1) * 0.5)})
-    if cfg.n != n_people:
-        cfg = cfg.model_copy(update={"n": n_people})
+    k = int(members.size)
+    if k < 3:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    spec = spec.model_dump(exclude_unset=True) if isinstance(spec, GraphConfig) else dict(spec)
+    # a small platform keeps a graph its generator can build
+    spec["mean_degree"] = min(float(spec.get("mean_degree", 10.0)), (k - 1) / 2)
+    spec["communities"] = min(int(spec.get("communities", 10)), max(1, k // 5))
+    cfg = GraphConfig(**{**spec, "n": k})
     if cfg.kind == "file":
         raise ScenarioError(f"platforms.{name}.graph: a file graph is not supported for a platform (use 'shared')")
     own = build_graph(cfg, rng_mod.generator(seed, f"platform/{name}"))
     s, d = own.edges()
-    # the brand's fans and bots follow it on every platform
-    brand = src == base.brand_node
-    return np.concatenate([s.astype(np.int64), src[brand]]), np.concatenate([d.astype(np.int64), dst[brand]])
+    brand = src == base.brand_node  # the brand's fans follow it on every platform
+    return (np.concatenate([members[s.astype(np.int64)], src[brand]]),
+            np.concatenate([members[d.astype(np.int64)], dst[brand]]))
 
 
 def stack_platforms(sc, base: Population, seed: int) -> tuple[Population, PlatformLayout]:
@@ -148,7 +155,8 @@ def stack_platforms(sc, base: Population, seed: int) -> tuple[Population, Platfo
             present[p, base.brand_node] = True
         if p == 0:
             present[p, n_people:] = True  # bots and prize hunters live on the first platform
-        s, d = _platform_graph(platform_setting(pc, "graph"), base, n_people, seed, pc.name)
+        s, d = _platform_graph(platform_setting(pc, "graph"), base, np.flatnonzero(present[p, :n_people]), seed,
+                               pc.name)
         keep = present[p, s] & present[p, d]
         srcs.append(s[keep] + p * n)
         dsts.append(d[keep] + p * n)
