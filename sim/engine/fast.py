@@ -46,6 +46,10 @@ class FastEngine(Engine):
         #: the session rate shared by every account (NaN if they differ): the kernel then skips its lookups
         self.rho_same = float(self.rho[0]) if n and bool((self.rho == self.rho[0]).all()) else float("nan")
         layout = inputs.platforms
+        if inputs.rules.n_platforms > 1 and (layout is None or inputs.gtables is None
+                                             or inputs.gtables.shape[0] != inputs.rules.n_platforms):
+            # the kernels index the platforms' arrays without bounds checks
+            raise ValueError("several platforms (rules.n_platforms > 1) need inputs.platforms and inputs.gtables")
         self.counters = Counters(inputs.n_steps, m, layout.n_platforms if layout is not None else 1)
         r = inputs.rules
         self._totals = initial_totals(pop, self.sentiment, r.nsi_band, r.lost_threshold)
