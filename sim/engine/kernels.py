@@ -367,6 +367,13 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
     window, read when the feed has limited attention (``rule.feed_k > 0`` and a
     background; :func:`sim.engine.rule.feed_keep_probability`): a post outside the top
     ``k`` items at its reader's session is never read.
+
+    Several platforms (``rule.n_platforms > 1``, sim.model.platforms): rows are stacked
+    by platform (``rule.n_block`` per platform); a follower's reading delay uses its
+    platform's table ``clock[4][platform]``; the per-platform counts go to
+    ``tally.platform_aware``/``platform_shares``; a reply shows only on the platforms of
+    ``msgs.platform_mask``; and a share is cross-posted to the account's other rows
+    with probability ``people.cross_post`` (sim.engine.rule.cross_post_draw).
     """
     r_time, r_acc, r_msg, r_src = due
     s_time, s_acc, s_msg, s_src = within
