@@ -1,14 +1,16 @@
 """Cost of the platform mechanisms of issue #17: a 14-day scenario at 10^6 accounts
-with the limited, engagement-ranked feed and the trending list on, against the same
+with all three on — the limited, engagement-ranked feed, the trending list and
+several platforms (Weibo, WeChat and a forum with their presets) — against the same
 scenario with them off (the issue asks for at most 3x).
 
-    python -m benchmarks.platform_overhead [--n 1000000] [--rounds 2] [--seed 0]
+    python -m benchmarks.platform_overhead [--n 1000000] [--rounds 2] [--seed 0] [--only off,on]
 
-One graph is built and shared by every run (its build is not timed); each round runs
-"off" then "on" with the same seed, and the CPU time of ``model.run()`` is measured
+One population graph is built and shared by every run (its build is not timed; the
+platforms' own graphs are built with each model, also untimed); each round runs every
+configuration with the same seed, and the CPU time of ``model.run()`` is measured
 (``time.process_time``: the 2-core machine is shared). Prints one line per run and
-the ratio of the medians. Several platforms ([[platforms]]) are not implemented yet,
-so "all three" is the feed and the list.
+the ratio of the medians, per run and per reading: with several platforms the same
+accounts read on three platforms, so the run does more readings.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 
 def scenario(n: int, on: bool | str) -> dict:
     """The 14-day scenario: a hot topic, a brand with a campaign post and a crisis;
-    ``on``: True (feed and list), "feed", "trending" or False."""
+    ``on``: True (feed, list and platforms), "feed", "trending", "platforms" or False."""
     sc = {
         "graph": {"kind": "scale_free", "n": n, "mean_degree": 10},
         "messages": [
@@ -35,6 +37,12 @@ def scenario(n: int, on: bool | str) -> dict:
     if on in (True, "trending"):
         sc["trending"] = {"enabled": True, "list_size": 50,
                           "buy": [{"message": "launch", "rank": 3, "start_h": 48, "hours": 12}]}
+    if on in (True, "platforms"):
+        # the topic, the launch and the complaint start on Weibo and spread by cross-posting;
+        # the brand answers on Weibo and WeChat
+        sc["platforms"] = [{"name": "weibo", "kind": "broadcast"}, {"name": "wechat", "kind": "messaging"},
+                           {"name": "forum", "kind": "forum"}]
+        sc["crisis"]["response_platforms"] = ["weibo", "wechat"]
     return sc
 
 
@@ -43,6 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", default="off,feed,trending,platforms,on",
+                    help="configurations to run, comma-separated (off is always run)")
     a = ap.parse_args(argv)
 
     from sim import rng as rng_mod
@@ -50,7 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     from sim.model.buzz import BuzzModel
     from sim.scenario.load import load_scenario
 
-    configs = {"off": False, "feed": "feed", "trending": "trending", "on": True}
+    every = {"off": False, "feed": "feed", "trending": "trending", "platforms": "platforms", "on": True}
+    wanted = {"off", *a.only.split(",")}
+    configs = {k: v for k, v in every.items() if k in wanted}
     scs = {k: load_scenario(scenario(a.n, v)) for k, v in configs.items()}
     off = scs["off"]
     t0 = time.perf_counter()
@@ -72,8 +84,8 @@ def main(argv: list[str] | None = None) -> None:
             reads = int(model.engine.counters.reads.sum())
             per_read[name].append(cpu / max(reads, 1) * 1e6)
             extra = ""
-            if model.trending is not None:
-                extra = f", trending readings {int(model.trending.readings.sum())}"
+            if model.trending_lists:
+                extra = f", trending readings {sum(int(x.readings.sum()) for x in model.trending_lists)}"
             print(f"round {r} {name}: {cpu:.2f} s CPU, {reads} readings{extra}", flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     pr = {k: statistics.median(v) for k, v in per_read.items()}

@@ -26,6 +26,16 @@ SERIES_COLUMNS = (
 )
 
 
+
+def totals_only(series: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a series that count every platform (several platforms add a
+    ``platform`` column, ``"all"`` on the totals and one block of rows per platform);
+    the series itself when it has no ``platform`` column."""
+    if "platform" not in series.columns:
+        return series
+    return series[series["platform"] == "all"]
+
+
 @dataclass
 class Result:
     """One run: hourly series, a flat summary and the lifecycle phases.
@@ -34,6 +44,8 @@ class Result:
     ----------
     series : pandas.DataFrame
         Tidy hourly series, one row per (hour, message); columns in ``SERIES_COLUMNS``.
+        With several platforms, a ``platform`` column: ``"all"`` on those rows, then
+        one row per (platform, message, hour) (see :func:`totals_only`).
     summary : dict
         Flat metrics of the run (``n_accounts``, ``reach``, ``shares``, ``target_reach``,
         ``t_ignition_h``... see ``docs/model.md``). Metrics without a subscript refer to

@@ -27,7 +27,7 @@ def claim(cid):
 
 
 def test_every_claim_has_a_library_scenario_with_its_variants():
-    assert [c.id for c in CLAIMS] == [f"F{i}" for i in range(1, 10)]
+    assert [c.id for c in CLAIMS] == [f"F{i}" for i in range(1, 11)]
     for c in CLAIMS:
         scn = load_scenario(find_scenario(c.scenario))
         assert scn.variants, c.id
@@ -47,6 +47,29 @@ def test_f4_rule_follows_the_numbers():
     fails.loc[fails["variant"] == "fun content", "brand_shares"] = 40.0
     verdict, checks = judge(claim("F4"), fails)
     assert verdict == "does not hold" and [c.passed for c in checks] == [True, False]
+
+
+def test_f10_rule_follows_the_numbers():
+    """F10 holds when Weibo reaches most, the forum lives longest, WeChat service is no
+    worse (within 10 %), and the integrated campaign (same paid posts) beats the best single one;
+    each condition failing alone flips the verdict."""
+    rng = np.random.default_rng(1)
+    noise = lambda: list(rng.normal(0, 1, 8))
+
+    def variant(reach, life, neg, posts=30.0):
+        return {"reach_people": [reach + x for x in noise()], "lifetime_h": [life + x for x in noise()],
+                "negative_reach": [neg + x for x in noise()], "origin_posts": [posts] * 8}
+
+    good = {"weibo only": variant(1000, 30, 500), "wechat only": variant(600, 20, 500),
+            "forum only": variant(800, 50, 500), "integrated": variant(1200, 40, 500, 31.0),
+            "wechat service": variant(1000, 30, 500)}
+    verdict, checks = judge(claim("F10"), synthetic(good))
+    assert verdict == "holds", [c.what for c in checks if not c.passed]
+    for name, over in [("wechat service", variant(1000, 30, 700)), ("integrated", variant(900, 40, 500, 31.0)),
+                       ("integrated", variant(1200, 40, 500, 45.0)), ("forum only", variant(800, 25, 500)),
+                       ("wechat only", variant(1100, 20, 500))]:
+        verdict, _ = judge(claim("F10"), synthetic({**good, name: over}))
+        assert verdict == "does not hold", name
 
 
 def test_f5_rule_needs_unchanged_reach():

@@ -1,7 +1,7 @@
-"""The claim library: one scenario per stylised fact F1–F9 (DESIGN §1), run and judged.
+"""The claim library: one scenario per stylised fact F1–F10 (DESIGN §1), run and judged.
 
 :func:`run_library` runs every library scenario (``scenarios/topic_lifecycle.toml``
-for F1, ``crisis_response.toml`` for F2 and F3, one scenario each for F4–F9) with
+for F1, ``crisis_response.toml`` for F2 and F3, one scenario each for F4–F10) with
 paired replicates, and writes to ``results/library/``:
 
 * ``README.md`` — a section per claim: the claim, the scenario, the rule that
@@ -259,6 +259,57 @@ def _f9(r: pd.DataFrame) -> list[Check]:
     ]
 
 
+#: F10's single-platform campaigns (variant names of scenarios/platforms.toml)
+F10_SINGLE = ("weibo only", "wechat only", "forum only")
+
+
+def _f10(r: pd.DataFrame) -> list[Check]:
+    best = max(F10_SINGLE, key=lambda v: _f(_mean(r, v, "reach_people")["mean"]))
+    posts = {v: _f(_mean(r, v, "origin_posts")["mean"]) for v in (*F10_SINGLE, "integrated")}
+    return [
+        greater(r, "reach_people", "weibo only", "wechat only",
+                "acquire: people reached by the campaign, Weibo only > WeChat only (CI above 0)"),
+        greater(r, "reach_people", "weibo only", "forum only",
+                "acquire: people reached by the campaign, Weibo only > forum only (CI above 0)"),
+        greater(r, "lifetime_h", "forum only", "weibo only",
+                "retain: the campaign lives longer in the forum than on Weibo (lifetime, CI above 0)"),
+        greater(r, "lifetime_h", "forum only", "wechat only",
+                "retain: the campaign lives longer in the forum than on WeChat (lifetime, CI above 0)"),
+        unchanged(r, "negative_reach", "weibo only", "wechat service", 0.1,
+                  "serve: a Weibo complaint answered only in WeChat customer service does as well as answered on "
+                  "Weibo (negative reach: paired CI within ±10 % of the Weibo answer's mean)"),
+        Check("equal budget: the integrated campaign's paid posts are within 10 % of the single ones' "
+              f"({posts['integrated']:.1f} vs {posts['weibo only']:.0f})",
+              abs(posts["integrated"] / max(posts["weibo only"], 1.0) - 1.0) <= 0.1, {"origin_posts": posts}),
+        greater(r, "reach_people", "integrated", best,
+                f"1 + 1 > 2: people reached, integrated > the best single platform ({best}) at equal budget "
+                "(CI above 0)"),
+    ]
+
+
+def _why_f10(r: pd.DataFrame) -> str:
+    reach = {v: _f(_mean(r, v, "reach_people")["mean"]) for v in (*F10_SINGLE, "integrated")}
+    life = {v: _f(_mean(r, v, "lifetime_h")["mean"]) for v in F10_SINGLE}
+    neg = {v: _f(_mean(r, v, "negative_reach")["mean"]) for v in ("weibo only", "wechat service")}
+    widest = max(F10_SINGLE, key=lambda v: reach[v])
+    longest = max(F10_SINGLE, key=lambda v: life[v])
+    best_single = reach[widest]
+    parts = [
+        "People reached by the campaign: " + ", ".join(f"{v} {_fmt(x)}" for v, x in reach.items())
+        + f" — the widest single platform is {widest.removesuffix(' only')}"
+        + ("" if widest == "weibo only" else ", not Weibo") + ".",
+        "Campaign lifetime (h): " + ", ".join(f"{v} {_fmt(x)}" for v, x in life.items())
+        + f" — the longest is {longest.removesuffix(' only')}.",
+        f"Negative reach of the Weibo complaint answered on Weibo {_fmt(neg['weibo only'])}, only in WeChat "
+        f"customer service {_fmt(neg['wechat service'])}.",
+        f"Integrated vs best single platform: {_fmt(reach['integrated'])} vs {_fmt(best_single)} people.",
+        "In the model a person's accounts read and decide independently and the platforms meet only through "
+        "cross-posting: there is no synergy mechanism, so splitting a budget over platforms helps only when "
+        "one platform saturates.",
+    ]
+    return " ".join(parts)
+
+
 CLAIMS: list[Claim] = [
     Claim(
         "F1", "A topic goes through origin exposure → ignition → mass diffusion → plateau/decay. A hot topic "
@@ -356,6 +407,23 @@ CLAIMS: list[Claim] = [
         "reported, not judged.",
         ["brand_reach", "brand_target_reach", "brand_shares", "hijacked", "reach[hijack]"], _f9,
         figure_metrics=["brand_reach", "brand_target_reach", "hijacked"],
+    ),
+    Claim(
+        "F10", "\"Weibo to acquire, forum to retain, WeChat to serve\" (Xiaomi's division of channels); "
+        "platforms combined give \"1 + 1 > 2\".",
+        "platforms",
+        "Three platforms with their presets (Weibo, WeChat, a forum). Acquire: a campaign of 30 paid posts "
+        "reaches more people on Weibo than on WeChat or in the forum. Retain: it lives longer in the forum "
+        "than on Weibo or WeChat. Serve: a Weibo complaint answered only in WeChat customer service does as "
+        "well as answered on Weibo (negative reach: paired CI within ±10 % of the Weibo answer's mean). "
+        "1 + 1 > 2: at equal budget "
+        "(paid posts within 10 %), the integrated campaign reaches more people than the best single-platform "
+        "one. Every paired difference: 95 % CI on the claimed side of 0.",
+        ["reach_people", "origin_posts", "lifetime_h", "target_reach", "reach_weibo", "reach_wechat",
+         "reach_forum", "negative_reach", "customers_lost"], _f10,
+        figure_metrics=["reach_people", "lifetime_h", "negative_reach", "origin_posts"], explain=_why_f10,
+        note="Presets are chosen, not fitted (docs/model.md, \"Several platforms\"); the budget is counted "
+        "in paid posts.",
     ),
 ]
 
@@ -475,7 +543,7 @@ def run_library(
         A smoke test: :data:`QUICK_REPLICATES` replicates per variant instead of
         each scenario's ``run.replicates`` (verdicts are then less certain).
     claims : list of str, optional
-        Only these claims (e.g. ``["F5", "F9"]``); default all of F1–F9.
+        Only these claims (e.g. ``["F5", "F9"]``); default all of F1–F10.
     progress : bool, default True
         Progress bars on a terminal.
     robust : bool, default True

@@ -52,7 +52,7 @@ def add_compare(sub: Any) -> None:
     )
     p.add_argument(
         "--all", action="store_true", dest="all_claims",
-        help="run the whole claim library (F1-F9) and write results/library/ (README.md, verdicts.json, figures)",
+        help="run the whole claim library (F1-F10) and write results/library/ (README.md, verdicts.json, figures)",
     )
     p.add_argument("--quick", action="store_true",
                    help="with --all: 4 replicates per variant and a tiny robustness grid (smoke test)")

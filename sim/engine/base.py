@@ -62,6 +62,10 @@ class RuleParams:
     feed_half_life_h: float = 6.0
     feed_alpha: float = 1.5
     feed_window_h: float = 6.0
+    #: several platforms (``[[platforms]]``, sim.model.platforms): rows per platform
+    #: block (0: one platform) and the number of platforms
+    n_block: int = 0
+    n_platforms: int = 1
 
     @property
     def feed_limited(self) -> bool:
@@ -112,6 +116,10 @@ class EngineInputs:
     #: readings may come from outside the follower graph (:meth:`Engine.expose`, the
     #: trending list): the fast engine then keeps to its general kernel
     direct_readings: bool = False
+    #: several platforms (:class:`sim.model.platforms.PlatformLayout`), or None for one
+    platforms: object | None = None
+    #: per platform, the cumulative reading hazard ``(P, phases, ages)`` (several platforms)
+    gtables: np.ndarray | None = None
 
 
 @dataclass
@@ -120,6 +128,8 @@ class Counters:
 
     n_steps: int
     n_messages: int
+    #: platforms (several platforms: the per-platform counts below have one column each)
+    n_platforms: int = 1
     new_shares: np.ndarray = field(init=False)
     new_aware: np.ndarray = field(init=False)
     new_target: np.ndarray = field(init=False)
@@ -132,6 +142,9 @@ class Counters:
     new_unfollows: np.ndarray = field(init=False)
     #: readings of ads that annoyed the reader, per step
     new_annoyed: np.ndarray = field(init=False)
+    #: per step, message and platform: new aware rows and shares (several platforms only)
+    platform_aware: np.ndarray = field(init=False)
+    platform_shares: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         shape = (self.n_steps, self.n_messages)
@@ -144,6 +157,9 @@ class Counters:
         self.exposures = np.zeros(self.n_steps, dtype=np.int64)
         self.new_unfollows = np.zeros(self.n_steps, dtype=np.int64)
         self.new_annoyed = np.zeros(self.n_steps, dtype=np.int64)
+        pshape = (self.n_steps, self.n_messages, self.n_platforms) if self.n_platforms > 1 else (1, 1, 1)
+        self.platform_aware = np.zeros(pshape, dtype=np.int64)
+        self.platform_shares = np.zeros(pshape, dtype=np.int64)
 
     def shares_so_far(self, t: int, m: int) -> int:
         """Distinct sharers of message ``m`` up to and including step ``t``."""
@@ -192,13 +208,32 @@ class Engine(abc.ABC):
     initial_totals: np.ndarray
     n_accounts: int
 
+    # -- several platforms ---------------------------------------------------------
+    def posting_rows(self, m: int, accounts: np.ndarray) -> np.ndarray:
+        """The rows on which ``accounts`` post message ``m``: the accounts themselves with
+        one platform; with several, each account's row on every platform of ``m``
+        where it is present (sim.model.platforms.PlatformLayout.rows)."""
+        layout = self.inputs.platforms
+        if layout is None:
+            return accounts
+        return layout.rows(int(self.inputs.messages.platform_mask[m]), accounts)
+
+    def count_platform_posts(self, t: int, m: int, rows: np.ndarray, was_unaware: np.ndarray) -> None:
+        """Per-platform counts of posts made on their own initiative (``inject``)."""
+        if self.inputs.platforms is None or len(rows) == 0:
+            return
+        p = np.asarray(rows, dtype=np.int64) // self.inputs.platforms.n_block
+        np.add.at(self.counters.platform_shares[t, m], p, 1)
+        np.add.at(self.counters.platform_aware[t, m], p[np.asarray(was_unaware, dtype=bool)], 1)
+
     # -- posting and time ------------------------------------------------------
     @abc.abstractmethod
     def inject(self, t: int, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> np.ndarray:
         """Post: ``accounts`` post message ``m`` at the start of step ``t`` on their
         own initiative (``as_origin``: an origin post; else a share without a source,
         e.g. invited complaints). Those that had shared ``m`` already are skipped;
-        returns the accounts that posted."""
+        returns the accounts that posted. With several platforms the accounts post on
+        their rows of ``m``'s platforms (:meth:`posting_rows`) and the rows are returned."""
 
     @abc.abstractmethod
     def repost(self, t: int, m: int, accounts: np.ndarray) -> None:

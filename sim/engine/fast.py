@@ -45,7 +45,12 @@ class FastEngine(Engine):
         self.rho = inputs.rho
         #: the session rate shared by every account (NaN if they differ): the kernel then skips its lookups
         self.rho_same = float(self.rho[0]) if n and bool((self.rho == self.rho[0]).all()) else float("nan")
-        self.counters = Counters(inputs.n_steps, m)
+        layout = inputs.platforms
+        if inputs.rules.n_platforms > 1 and (layout is None or inputs.gtables is None
+                                             or inputs.gtables.shape[0] != inputs.rules.n_platforms):
+            # the kernels index the platforms' arrays without bounds checks
+            raise ValueError("several platforms (rules.n_platforms > 1) need inputs.platforms and inputs.gtables")
+        self.counters = Counters(inputs.n_steps, m, layout.n_platforms if layout is not None else 1)
         r = inputs.rules
         self._totals = initial_totals(pop, self.sentiment, r.nsi_band, r.lost_threshold)
         self.initial_totals = self._totals.copy()
@@ -81,30 +86,38 @@ class FastEngine(Engine):
         # changed in place during the run (agents change a message's table in place too)
         msg, rd = inputs.messages, inputs.reading
         self.b_graph = (self.graph.indptr, self.graph.indices)
-        self.b_people = R.People(self.rho, self.role, self.is_target, self.interest, self.propensity)
+        #: several platforms: per row, the cross-posting probability of its platform
+        cross_post = (np.repeat(layout.cross_post_p, layout.n_block).astype(np.float64) if layout is not None
+                      else np.zeros(1, np.float64))
+        self.b_people = R.People(self.rho, self.role, self.is_target, self.interest, self.propensity, cross_post)
         self.b_state = R.State(
             self.sentiment, self.status, self.exposures, self.modifier, self.unfollowed, self._totals, self.lost
         )
         self.b_msgs = R.messages_bundle(msg)
         self.b_rule = R.rule_bundle(inputs.rules)
         self.b_cred = np.ascontiguousarray(inputs.rules.cred_role, dtype=np.float64)
-        self.b_clock = (inputs.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, float(rd.latency_h))
+        gtables = inputs.gtables if inputs.gtables is not None else inputs.gtable[None]
+        self.b_clock = (inputs.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, float(rd.latency_h), gtables)
         #: the feed's inputs (kernels.process_step): accounts followed per account, and
         #: each message's shares in the recent window (kept only when the feed ranks by engagement)
         r = inputs.rules
         follows = (np.bincount(self.graph.indices, minlength=n).astype(np.float64) if r.feed_limited
                    else np.zeros(1, np.float64))
+        if r.feed_limited and layout is not None:  # each platform's background rate (0: unlimited there)
+            follows *= np.repeat(layout.feed_factor, layout.n_block)
         self._recent = np.zeros(max(m, 1), np.float64)
         self.b_feed = (follows, self._recent)
         c = self.counters
         self.b_tally = R.Tally(c.new_shares, c.new_aware, c.new_target, c.new_kol_shares, c.new_unfollows,
-                               c.new_annoyed, self._exp, self._reads)
+                               c.new_annoyed, self._exp, self._reads, c.platform_aware, c.platform_shares)
 
     # -- agent-facing API -------------------------------------------------
     def inject(self, t: int, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> np.ndarray:
         """Accounts post message ``m`` at the start of step ``t``; returns those that posted."""
-        posted = K.inject(t, m, np.asarray(accounts, dtype=np.int64), as_origin, self.b_people, self.b_state,
-                          self.b_tally)
+        accounts = np.asarray(self.posting_rows(m, accounts), dtype=np.int64)
+        posted = K.inject(t, m, accounts, as_origin, self.b_people, self.b_state, self.b_tally)
+        # a posted row that had read nothing of m was unaware (injection does not count exposures)
+        self.count_platform_posts(t, m, posted, self.exposures[m, posted] == 0)
         self._pending_acc.append(posted)
         self._pending_msg.append(np.full(posted.size, m, dtype=np.int32))
         self.log.append(m, posted, -1, t * self.inputs.dt_h)
@@ -114,7 +127,7 @@ class FastEngine(Engine):
         """Accounts that already posted ``m`` post it again at the start of step ``t``
         (a schedule of ads): a new post in their followers' feeds; statuses and share
         counts do not change."""
-        acc = np.asarray(accounts, dtype=np.int32)
+        acc = np.asarray(self.posting_rows(m, accounts), dtype=np.int32)
         self._pending_acc.append(acc)
         self._pending_msg.append(np.full(acc.size, m, dtype=np.int32))
 
@@ -223,7 +236,7 @@ class FastEngine(Engine):
         sc = self.scratch
         sc[K.SC_DUE] = _grown(tuple(sc[K.SC_DUE]), n_due, 0)
         sc[K.SC_SORT] = _grown(tuple(sc[K.SC_SORT]), n_due, 0)
-        sc[K.SC_POSTS] = _grown(tuple(sc[K.SC_POSTS]), n_inj + 1, 0)
+        sc[K.SC_POSTS] = _grown(tuple(sc[K.SC_POSTS]), n_inj + self.b_rule.n_platforms, 0)
         K.prepare_step(t, self.inputs.dt_h, inj_acc, inj_msg, self._n_bits, *self.queue, self.buckets, self.qstate,
                        *sc[K.SC_DUE], *sc[K.SC_SORT], *sc[K.SC_POSTS])
         loop = self._loop
@@ -243,7 +256,7 @@ class FastEngine(Engine):
                 self.log.reserve(2 * self.log.size + 64)
             elif code == K.NEED_POSTS:
                 n = int(loop[K.L_NPOSTS])
-                sc[K.SC_POSTS] = _grown(tuple(sc[K.SC_POSTS]), n + 1, n)
+                sc[K.SC_POSTS] = _grown(tuple(sc[K.SC_POSTS]), n + self.b_rule.n_platforms, n)
             else:
                 if self.qstate[0] < loop[K.L_NEED_CHUNKS]:
                     self.queue = K.grow_queue(*self.queue, self.qstate, loop[K.L_NEED_CHUNKS])

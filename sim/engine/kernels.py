@@ -50,7 +50,7 @@ from sim.engine.rule import (  # noqa: F401  (the rule's constants, re-exported 
     step_of_time,
     update_sentiment,
 )
-from sim.model.population import KOL
+from sim.model.population import BOT, KOL
 from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_uniform
 
 
@@ -367,6 +367,13 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
     window, read when the feed has limited attention (``rule.feed_k > 0`` and a
     background; :func:`sim.engine.rule.feed_keep_probability`): a post outside the top
     ``k`` items at its reader's session is never read.
+
+    Several platforms (``rule.n_platforms > 1``, sim.model.platforms): rows are stacked
+    by platform (``rule.n_block`` per platform); a follower's reading delay uses its
+    platform's table ``clock[4][platform]``; the per-platform counts go to
+    ``tally.platform_aware``/``platform_shares``; a reply shows only on the platforms of
+    ``msgs.platform_mask``; and a share is cross-posted to the account's other rows
+    with probability ``people.cross_post`` (sim.engine.rule.cross_post_draw).
     """
     r_time, r_acc, r_msg, r_src = due
     s_time, s_acc, s_msg, s_src = within
@@ -374,12 +381,12 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
     post_acc, post_msg, post_time = posts
     q_time, q_acc, q_msg, q_src, c_next, c_free = queue
     indptr, indices = graph
-    gtable, phase_h, age_h, latency = clock
+    gtable, phase_h, age_h, latency, gtables = clock
     log_msg, log_acc, log_src, log_time, log_n = log
     follows, recent = feed
     feed_limited = rule.feed_k > 0 and rule.feed_background > 0.0
     # the bundles' members as locals, once (attribute access in the loops costs, see sim.engine.rule)
-    rho, role, is_target, interest, propensity = people
+    rho, role, is_target, interest, propensity, cross_post = people
     sentiment, status, exposures, modifier, unfollowed, totals, lost = state
     static_hazard, nov_code, half_life, tau, alpha, start_h = (
         msgs.static_hazard, msgs.nov_code, msgs.half_life, msgs.tau, msgs.alpha, msgs.start_h)
@@ -387,6 +394,10 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
         msgs.nov_start, msgs.visibility, msgs.valence, msgs.relevance_weight, msgs.impact, msgs.sponsored)
     effect_target, effect_mult, effect_shared_weight = msgs.effect_target, msgs.effect_mult, msgs.effect_shared_weight
     reply_of, reply_p, reply_src, annoy_rate = msgs.reply_of, msgs.reply_p, msgs.reply_src, msgs.annoy_rate
+    platform_mask = msgs.platform_mask
+    # several platforms (sim.model.platforms): rows per block, platforms, per-platform counts
+    n_block, n_plat = rule.n_block, rule.n_platforms
+    platform_aware, platform_shares = tally.platform_aware, tally.platform_shares
     sponsored_discount, band, lost_threshold = rule.sponsored_discount, rule.nsi_band, rule.lost_threshold
     brand_node, annoy_growth, annoy_sentiment = rule.brand_node, rule.annoy_growth, rule.annoy_sentiment
     new_shares, new_aware, new_target, new_kol_shares = tally.new_shares, tally.new_aware, tally.new_target, tally.new_kol_shares
@@ -433,7 +444,10 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                     d = latency  # always online: reads at the earliest possible moment
                 else:
                     u = hash_uniform(key, STREAM_READ, post_step, m, w, v)
-                    d = reading_delay(u, rv, gtable, phase_h, age_h, tp, latency)
+                    if n_plat > 1:  # the post clock of w's platform
+                        d = reading_delay(u, rv, gtables[w // n_block], phase_h, age_h, tp, latency)
+                    else:
+                        d = reading_delay(u, rv, gtable, phase_h, age_h, tp, latency)
                     if d < 0.0:
                         continue
                 if feed_limited:
@@ -461,11 +475,11 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                     s_src[n_s] = v
                     size = _heap_push(h_time, h_seq, size, tr, n_s)
                     n_s += 1
-        # 2. the next reading of the step (a reading adds at most one post: room first)
-        if n_posts == post_acc.shape[0]:
+        # 2. the next reading of the step (a reading adds at most one post per platform: room first)
+        if n_posts + n_plat > post_acc.shape[0]:
             loop[L_POST], loop[L_NPOSTS], loop[L_DUE], loop[L_NS], loop[L_HEAP] = k, n_posts, i_due, n_s, size
             return NEED_POSTS
-        if record and log_n[0] == log_acc.shape[0]:
+        if record and log_n[0] + n_plat > log_acc.shape[0]:
             loop[L_POST], loop[L_NPOSTS], loop[L_DUE], loop[L_NS], loop[L_HEAP] = k, n_posts, i_due, n_s, size
             return NEED_LOG
         if i_due < n_due and (size == 0 or r_time[i_due] <= h_time[0]):
@@ -497,6 +511,8 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             new_aware[t, m] += 1
             if is_target[v]:
                 new_target[t, m] += 1
+            if n_plat > 1:
+                platform_aware[t, m, v // n_block] += 1
         cred = R.source_credibility(cred_role[role[src]], sponsored[m] and status[m, src] == ORIGIN,
                                     sponsored_discount)
         if n_exp == 1 and (impact[m] != 0.0 or effect_target[m] >= 0):
@@ -506,13 +522,16 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             )
         # the brand's reply shown under this message (a crisis response attached to the complaint)
         rp = reply_of[m]
-        if rp >= 0 and status[rp, v] == UNAWARE:
+        # (several platforms: only on the platforms where the reply was posted)
+        if rp >= 0 and status[rp, v] == UNAWARE and (n_plat == 1 or (platform_mask[rp] >> (v // n_block)) & 1):
             if hash_uniform(key, STREAM_REPLY, step_of_time(tr, dt), rp, v, src) < reply_p[m]:
                 status[rp, v] = AWARE
                 exposures[rp, v] = 1
                 new_aware[t, rp] += 1
                 if is_target[v]:
                     new_target[t, rp] += 1
+                if n_plat > 1:
+                    platform_aware[t, rp, v // n_block] += 1
                 R.first_reading_effects(
                     v, rp, cred_role[role[reply_src[m]]], status, modifier, sentiment, is_target, totals, lost,
                     impact, effect_target, effect_mult, effect_shared_weight, band, lost_threshold,
@@ -555,6 +574,40 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                 log_src[i] = src
                 log_time[i] = tr
                 log_n[0] = i + 1
+            if n_plat > 1:
+                platform_shares[t, m, v // n_block] += 1
+                q = cross_post[v]
+                if q > 0.0:
+                    # cross-posting (sim.engine.rule.cross_post_draw): the same account posts m
+                    # on its row of each other platform where it is present
+                    st_step = step_of_time(tr, dt)
+                    for p2 in range(n_plat):
+                        w = R.platform_row(v, p2, n_block)
+                        if w == v or role[w] == BOT or status[m, w] >= SHARED:
+                            continue
+                        if not R.cross_post_draw(key, st_step, m, w, v, q):
+                            continue
+                        if status[m, w] == UNAWARE:
+                            new_aware[t, m] += 1
+                            platform_aware[t, m, p2] += 1
+                            if is_target[w]:
+                                new_target[t, m] += 1
+                        status[m, w] = SHARED
+                        new_shares[t, m] += 1
+                        platform_shares[t, m, p2] += 1
+                        if role[w] == KOL:
+                            new_kol_shares[t, m] += 1
+                        post_acc[n_posts] = w
+                        post_msg[n_posts] = m
+                        post_time[n_posts] = tr
+                        n_posts += 1
+                        if record:
+                            i = log_n[0]
+                            log_msg[i] = m
+                            log_acc[i] = w
+                            log_src[i] = v
+                            log_time[i] = tr
+                            log_n[0] = i + 1
 
 
 @nb.njit(cache=True)

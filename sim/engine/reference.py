@@ -105,7 +105,8 @@ class Account(mesa.Agent):
         if self.exposures[m] == 1:
             self.feel(m, credibility)
         reply = int(msg.reply_of[m])
-        if reply >= 0 and self.status[reply] == "unaware" and eng.random.random() < msg.reply_p[m]:
+        if (reply >= 0 and self.status[reply] == "unaware" and eng.reply_shown_here(reply, self.node)
+                and eng.random.random() < msg.reply_p[m]):
             # the brand's reply shown under the complaint
             self.status[reply] = "aware"
             self.exposures[reply] = 1
@@ -134,6 +135,7 @@ class Account(mesa.Agent):
             eng.count_share(self, m)
             eng.log.append(m, self.node, reading.source, reading.time)  # the cascade tree
             eng.post(self.node, m, reading.time)
+            eng.cross_post(self, m, reading.time)
 
 
     def annoyed_by(self, reading: Reading, m: int) -> bool:
@@ -174,7 +176,10 @@ class ReferenceEngine(Engine):
         self.n_accounts = pop.n
         self.random = random.Random(int(rng_mod.child_seed_sequence(inputs.seed, "reference").generate_state(1)[0]))
         self.accounts = [Account(model, self, v) for v in range(pop.n)]
-        self.counters = Counters(inputs.n_steps, len(inputs.messages))
+        #: several platforms (sim.model.platforms), or None
+        self.layout = inputs.platforms
+        self.counters = Counters(inputs.n_steps, len(inputs.messages),
+                                 self.layout.n_platforms if self.layout is not None else 1)
         r = inputs.rules
         self.totals = initial_totals(pop, pop.sentiment, r.nsi_band, r.lost_threshold)
         self.initial_totals = self.totals.copy()
@@ -189,26 +194,34 @@ class ReferenceEngine(Engine):
         if inputs.rules.feed_limited:
             for w in self.graph.indices.tolist():
                 self.follows[w] += 1
+            if self.layout is not None:  # each platform's background rate (0: unlimited attention there)
+                self.follows = [f * float(self.layout.feed_factor[v // self.layout.n_block])
+                                for v, f in enumerate(self.follows)]
         self.recent = [0.0] * len(inputs.messages)
 
     # --- rules shared by the accounts -------------------------------------------
-    def reading_delay(self, rate: float, post_time: float) -> float | None:
+    def reading_delay(self, rate: float, post_time: float, reader: int = 0) -> float | None:
         """When a follower with session ``rate`` reads a post made at ``post_time``:
         the first point of the Poisson process of hazard ``rate * A * c * phi``,
-        sampled by thinning, or ``None`` if it does not read it within the window."""
+        sampled by thinning, or ``None`` if it does not read it within the window.
+        With several platforms, ``phi`` and the window are those of ``reader``'s platform."""
         rd = self.inputs.reading
         if rate <= 0:
             return None
         if math.isinf(rate):
             return rd.latency_h
+        exponent, window = rd.exponent, rd.window_h
+        if self.layout is not None:
+            p = reader // self.layout.n_block
+            exponent, window = float(self.layout.exponent[p]), float(self.layout.window_h[p])
         bound = rate * rd.attention * float(rd.circadian.max())  # phi <= 1
         age = 0.0
         while True:
             age += self.random.expovariate(bound)
-            if age >= rd.window_h:
+            if age >= window:
                 return None
             h = rate * rd.attention * reading_hazard(
-                age, post_time % 24.0, rd.circadian, rd.plateau_min, rd.exponent, rd.window_h, rd.phase_min
+                age, post_time % 24.0, rd.circadian, rd.plateau_min, exponent, window, rd.phase_min
             )
             if self.random.random() * bound < h:
                 return max(age, rd.latency_h)
@@ -227,7 +240,7 @@ class ReferenceEngine(Engine):
                 continue
             if from_brand and follower.unfollowed_brand:
                 continue  # no longer follows the brand
-            delay = self.reading_delay(follower.rate * vis, time)
+            delay = self.reading_delay(follower.rate * vis, time, w)
             if delay is not None and not self.in_feed_top(w, m, delay):
                 continue  # limited attention: the post is below the top k when w's session comes
             if delay is not None:
@@ -266,6 +279,39 @@ class ReferenceEngine(Engine):
             p += term
         return self.random.random() < p
 
+    def reply_shown_here(self, reply: int, reader: int) -> bool:
+        """Several platforms: a reply is shown under a message only on the platforms
+        where it was posted."""
+        if self.layout is None:
+            return True
+        return bool((int(self.inputs.messages.platform_mask[reply]) >> (reader // self.layout.n_block)) & 1)
+
+    def cross_post(self, acc: Account, m: int, time: float) -> None:
+        """Cross-posting (docs/model.md, "Several platforms"): an account that has just
+        shared ``m`` on one platform also posts it on each other platform where it is
+        present and has not shared it, with the probability of the platform where it
+        shared; that is a share there (made at the same instant, source: the sharing row)."""
+        lay = self.layout
+        if lay is None:
+            return
+        n, v = lay.n_block, acc.node
+        q = float(lay.cross_post_p[v // n])
+        if q <= 0.0:
+            return
+        for p in range(lay.n_platforms):
+            w = p * n + v % n
+            if w == v or not lay.present[p, v % n]:
+                continue
+            other = self.accounts[w]
+            if other.has_shared(m) or not self.random.random() < q:
+                continue
+            if other.status[m] == "unaware":
+                self.count_aware(other, m)
+            other.status[m] = "shared"
+            self.count_share(other, m)
+            self.log.append(m, w, v, time)
+            self.post(w, m, time)
+
     def credibility_of(self, source: int, m: int) -> float:
         src = self.accounts[source]
         c = float(self.inputs.rules.cred_role[src.role])
@@ -288,18 +334,22 @@ class ReferenceEngine(Engine):
         self.counters.new_aware[self.t, m] += 1
         if acc.is_target:
             self.counters.new_target[self.t, m] += 1
+        if self.layout is not None:
+            self.counters.platform_aware[self.t, m, acc.node // self.layout.n_block] += 1
 
     def count_share(self, acc: Account, m: int) -> None:
         self.counters.new_shares[self.t, m] += 1
         if acc.role == KOL_ROLE:
             self.counters.new_kol_shares[self.t, m] += 1
+        if self.layout is not None:
+            self.counters.platform_shares[self.t, m, acc.node // self.layout.n_block] += 1
 
     # --- engine interface ------------------------------------------------------
     def inject(self, t: int, m: int, accounts: np.ndarray, *, as_origin: bool = True) -> np.ndarray:
         """Accounts post message ``m`` at the start of step ``t``."""
         self.t = t
         posted = []
-        for v in np.asarray(accounts).tolist():
+        for v in np.asarray(self.posting_rows(m, accounts)).tolist():
             acc = self.accounts[v]
             if acc.has_shared(m):
                 continue
@@ -334,7 +384,7 @@ class ReferenceEngine(Engine):
         """Accounts that already posted ``m`` post it again at the start of step ``t``
         (a schedule of ads); statuses and share counts do not change."""
         self.t = t
-        for v in np.asarray(accounts).tolist():
+        for v in np.asarray(self.posting_rows(m, accounts)).tolist():
             self._injected.append((v, m))
 
     def idle(self) -> bool:

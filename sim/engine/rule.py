@@ -41,6 +41,7 @@ import numba as nb
 import numpy as np
 
 from sim.model.population import BOT, BRAND, FOLLOWER, KOL, MEDIA
+from sim.rng import hash_uniform
 
 __all__ = [
     "AWARE",
@@ -49,6 +50,7 @@ __all__ = [
     "ORIGIN",
     "SHARED",
     "STREAM_ANNOY",
+    "STREAM_CROSS",
     "STREAM_FEED",
     "UNAWARE",
     "Messages",
@@ -59,6 +61,7 @@ __all__ = [
     "annoy_probability",
     "bounded_shift",
     "credibility_by_role",
+    "cross_post_draw",
     "effect_weight",
     "feed_competitors",
     "feed_keep_probability",
@@ -67,6 +70,7 @@ __all__ = [
     "messages_bundle",
     "modifier_factor",
     "novelty_at",
+    "platform_row",
     "poisson_cdf",
     "reader_independent",
     "rule_bundle",
@@ -90,6 +94,9 @@ STREAM_ANNOY = 5
 #: Stream of the limited-attention draw at fan-out: whether a post is among the top
 #: ``k`` items of the reader's feed when the reader's session comes (docs/model.md, "Feed")
 STREAM_FEED = 6
+#: Stream of the cross-posting draw: whether an account that shared a message on one
+#: platform also posts it on another (docs/model.md, "Several platforms")
+STREAM_CROSS = 7
 # indices of the running totals (float64): sentiment sum, positives, negatives, target customers lost
 T_SENT_SUM, T_POS, T_NEG, T_LOST = 0, 1, 2, 3
 
@@ -103,18 +110,21 @@ def credibility_by_role(peer: float, kol: float, brand: float, media: float) -> 
 
 # --------------------------------------------------------------------------- bundles
 
-People = namedtuple("People", ["rho", "role", "is_target", "interest", "propensity"])
+#: ``cross_post``: per row, the probability that a share made on it is also posted on
+#: the account's row of each other platform (several platforms; zeros otherwise)
+People = namedtuple("People", ["rho", "role", "is_target", "interest", "propensity", "cross_post"])
 State = namedtuple("State", ["sentiment", "status", "exposures", "modifier", "unfollowed", "totals", "lost"])
 #: arrays of :class:`sim.model.messages.MessageTable` the rule reads (changed in place during a run)
 MESSAGE_FIELDS = (
     "static_hazard", "nov_code", "half_life", "tau", "alpha", "start_h", "nov_start", "visibility",
     "valence", "relevance_weight", "impact", "sponsored", "effect_target", "effect_mult",
-    "effect_shared_weight", "reply_of", "reply_p", "reply_src", "annoy_rate",
+    "effect_shared_weight", "reply_of", "reply_p", "reply_src", "annoy_rate", "platform_mask",
 )
 Messages = namedtuple("Messages", MESSAGE_FIELDS)
 Tally = namedtuple(
     "Tally",
-    ["new_shares", "new_aware", "new_target", "new_kol_shares", "new_unfollows", "new_annoyed", "exposures", "reads"],
+    ["new_shares", "new_aware", "new_target", "new_kol_shares", "new_unfollows", "new_annoyed", "exposures", "reads",
+     "platform_aware", "platform_shares"],
 )
 
 
@@ -359,3 +369,26 @@ def feed_keep_probability(rule, follows, age, recent_shares):
     mu = feed_competitors(rule.feed_ranking, rule.feed_background * follows, age, recent_shares,
                           rule.feed_half_life_h, rule.feed_alpha)
     return poisson_cdf(rule.feed_k - 1, mu)
+
+
+# --------------------------------------------------------------------------- platforms
+#
+# Several platforms (docs/model.md, "Several platforms") are stacked rows: the row of
+# account ``a`` on platform ``p`` is ``p * n_block + a`` (``rule.n_block``; the rule
+# bundle's ``n_platforms`` is 1 when there is one platform, and nothing below is used).
+
+
+@nb.njit(inline="always", cache=True)
+def platform_row(row, p, n_block):
+    """The row of ``row``'s account on platform ``p``."""
+    return p * n_block + row % n_block
+
+
+@nb.njit(inline="always", cache=True)
+def cross_post_draw(key, step, m, w, v, q):
+    """Cross-posting: whether the account of row ``v``, which has just shared message
+    ``m`` (at step ``step``), also posts it on its row ``w`` of another platform, with
+    probability ``q`` (``cross_post[v]``, the probability of ``v``'s platform). The
+    caller loops over the other platforms and skips the rows where the account is
+    absent or has shared ``m`` already."""
+    return q > 0.0 and hash_uniform(key, STREAM_CROSS, step, m, w, v) < q

@@ -22,7 +22,7 @@ The result is the general kernel's, draw for draw (tests/test_synchronous.py):
 
 :func:`applies` states the conditions: no first-reading effects (impact, effect on
 another message), no replies, no annoyance, no interest, mood or reinforcement
-terms in the hazard, no brand, no limited feed, no direct readings (trending), reading rates only 0 or infinite, latency of exactly
+terms in the hazard, no brand, no limited feed, no direct readings (trending), one platform, reading rates only 0 or infinite, latency of exactly
 one step of a length that adds up exactly in binary (steps of 60, 30, 15 ... minutes).
 """
 
@@ -59,6 +59,7 @@ def applies(inputs) -> bool:
         and r.reinforcement == 0.0
         and not r.feed_limited
         and not inputs.direct_readings
+        and r.n_platforms <= 1
         and (r.mood_strength == 0.0 or np.all(msg.valence == 0))
         and message_conditions_hold(msg)
     )
@@ -99,7 +100,7 @@ def read_posts(k, n_posts, n_s, t, dt, key, posts, shares, graph, people, all_on
     indptr, indices = graph
     latency = clock[3]
     # the bundles' members as locals, once (attribute access in the loops costs, see sim.engine.rule)
-    rho, role, is_target, interest, propensity = people
+    rho, role, is_target, interest, propensity, _cross_post = people
     sentiment, status, exposures, modifier = state.sentiment, state.status, state.exposures, state.modifier
     static_hazard, nov_code, half_life, tau, alpha, start_h, nov_start = (
         msgs.static_hazard, msgs.nov_code, msgs.half_life, msgs.tau, msgs.alpha, msgs.start_h, msgs.nov_start)

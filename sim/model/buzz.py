@@ -18,7 +18,8 @@ from sim.model.crisis import CrisisPlan
 from sim.model.effects import LOST_THRESHOLD_WITHOUT_CRISIS, NSI_BAND
 from sim.model.footprint import check_model_memory
 from sim.model.messages import Message, MessageTable
-from sim.model.population import FOLLOWER, Population, build_population
+from sim.model.platforms import PlatformLayout, stack_platforms, stacked_reading_tables
+from sim.model.population import BOT, FOLLOWER, Population, build_population
 from sim.model.tactics import TACTIC_ORIGINS, Tactics, n_hunters
 from sim.model.trending import TrendingList
 from sim.model.visibility import circadian_profile, online_rate, reading_table
@@ -97,6 +98,10 @@ class BuzzModel(mesa.Model):
         self.population: Population = build_population(
             graph, sc.population, sc.brand, rng_mod.generator(seed, "population"), hunters=n_hunters(sc)
         )
+        #: several platforms (sim.model.platforms): the stacked population's layout, or None
+        self.layout: PlatformLayout | None = None
+        if sc.platforms:
+            self.population, self.layout = stack_platforms(sc, self.population, self.run_seed)
         pop = self.population
         seeding = rng_mod.generator(seed, "seeding")
 
@@ -108,6 +113,8 @@ class BuzzModel(mesa.Model):
             self.crisis_plan = CrisisPlan(self, sc.crisis, messages, seeding)
         self.tactics: Tactics | None = Tactics(self, sc, messages) if pop.brand_node >= 0 else None
         self.messages = MessageTable(messages)
+        if self.layout is not None:
+            self.messages.platform_mask[:] = [self.layout.mask_of(x.platforms) for x in messages]
 
         d = sc.dynamics
         rules = RuleParams.from_dynamics(
@@ -118,24 +125,37 @@ class BuzzModel(mesa.Model):
             nsi_band=NSI_BAND,
             lost_threshold=sc.crisis.customer_lost_threshold if sc.crisis else LOST_THRESHOLD_WITHOUT_CRISIS,
             brand_node=int(pop.brand_node),
+            n_block=self.layout.n_block if self.layout is not None else 0,
+            n_platforms=self.layout.n_platforms if self.layout is not None else 1,
             **feed_rule_params(sc.feed),
         )
         circadian = circadian_profile(sc.population.circadian)
+        lay = self.layout
         reading = ReadingParams(
             circadian=circadian, attention=d.attention, plateau_min=d.visibility_plateau_min,
-            exponent=d.visibility_exponent, window_h=d.feed_window_h, phase_min=5.0,
+            exponent=d.visibility_exponent,
+            # several platforms: the longest window (the engines' queues span it)
+            window_h=d.feed_window_h if lay is None else max(d.feed_window_h, float(lay.window_h.max())), phase_min=5.0,
             age_min=min(1.0, d.feed_window_h * 60.0 / 4.0), latency_h=d.reading_latency_min / 60.0,
         )
         gtable = d.attention * reading_table(
             d.feed_window_h, circadian, d.visibility_plateau_min, d.visibility_exponent,
             phase_min=reading.phase_min, age_min=reading.age_min,
         )
+        gtables = None
+        if lay is not None:
+            gtables = stacked_reading_tables(lay, reading_table, circadian, d.visibility_plateau_min, d.attention,
+                                             reading.phase_min, reading.age_min)
         rho = online_rate(pop.activity)
         rho[~pop.is_person] = 0.0  # the brand and bots never read
+        if lay is not None:
+            rho *= np.repeat(lay.reading, lay.n_block)  # each platform's reading multiplier
         self.inputs = EngineInputs(
             population=pop, messages=self.messages, rules=rules, gtable=gtable, rho=rho, reading=reading,
             key=rng_mod.engine_key(seed), n_steps=self.n_steps, dt_h=self.dt_h, seed=self.run_seed,
-            record_cascades=sc.run.record_cascades, direct_readings=sc.trending.enabled,
+            record_cascades=sc.run.record_cascades,
+            direct_readings=sc.trending.enabled if lay is None else bool(lay.trending.any()),
+            platforms=lay, gtables=gtables,
         )
         if engine not in ("fast", "reference"):
             raise ScenarioError(f"run.engine: unknown engine {engine!r} (fast, reference)")
@@ -165,13 +185,18 @@ class BuzzModel(mesa.Model):
                 for node in seeding.choice(pop.kol_nodes, k, replace=False):
                     kol_schedule.setdefault(int(node), {}).setdefault(step, []).append(i)
             else:
-                accounts = self.pick_origin(msg.origin, msg.n_origins, seeding, f"messages.{i}.origin")
+                accounts = self.pick_origin(msg.origin, msg.n_origins, seeding, f"messages.{i}.origin",
+                                            platforms=msg.platforms)
                 self._origin_schedule.setdefault(step, []).append((i, accounts))
 
         self._external = [i for i, msg in enumerate(messages) if msg.external_rate_per_h > 0]
         self._external_rng = rng_mod.generator(seed, "external")
         self._people = np.flatnonzero(pop.is_person)
         self._n_persons = max(1, int(self._people.size))  # counted once: no per-step pass over N
+        #: who posts a message's exogenous posts: people (several platforms: accounts
+        #: present on one of its platforms; they post on each of them, sim.engine.base.Engine.posting_rows)
+        self._external_people = {i: self._people if lay is None else self._present_people(messages[i].platforms)
+                                 for i in self._external}
 
         self.brand: Brand | None = None
         if pop.brand_node >= 0:
@@ -186,8 +211,15 @@ class BuzzModel(mesa.Model):
 
         #: the trending list (sim.model.trending), when [trending] is enabled
         self.trending = None
-        if sc.trending.enabled:
+        self.trending_lists: list[TrendingList] = []
+        if lay is None and sc.trending.enabled:
             self.trending = TrendingList(self, sc.trending, circadian)
+            self.trending_lists = [self.trending]
+        elif lay is not None:
+            # one list per platform that has one; bought slots on the first of them
+            listed = np.flatnonzero(lay.trending)
+            self.trending_lists = [TrendingList(self, sc.trending, circadian, platform=int(p), bought=k == 0)
+                                   for k, p in enumerate(listed)]
 
         reporters = {"mean_sentiment": lambda mdl: mdl.mean_sentiment()}
         for i, name in enumerate(self.messages.names):
@@ -215,12 +247,27 @@ class BuzzModel(mesa.Model):
         """The step at which something scheduled at ``hour`` happens."""
         return step_at(hour, self.dt_h)
 
-    def pick_origin(self, origin: object, k: int, gen: np.random.Generator, where: str) -> np.ndarray:
+    def _present_people(self, platforms) -> np.ndarray:
+        """People (account ids) present on at least one of ``platforms`` (names; None: the first)."""
+        lay = self.layout
+        pop = self.population
+        present = np.zeros(lay.n_block, dtype=bool)
+        for p in lay.platforms_in(lay.mask_of(platforms)):
+            present |= lay.present[p]
+        present[pop.n_people:] = False
+        return np.flatnonzero(present & (pop.role[: lay.n_block] != BOT))
+
+    def pick_origin(self, origin: object, k: int, gen: np.random.Generator, where: str,
+                    platforms=None) -> np.ndarray:
         """Accounts that originate a message: "random" people, a small "customer"
         (an ordinary target account between the median and the 90th percentile of follower
-        count), a "kol", or a node id."""
+        count), a "kol", or a node id. With several platforms, "random" and "customer"
+        origins are drawn among the accounts present on one of ``platforms`` (names of
+        the message's platforms; None: the first)."""
         pop = self.population
         people = np.flatnonzero(pop.is_person)
+        if self.layout is not None:
+            people = self._present_people(platforms)
         if isinstance(origin, int):
             if not 0 <= origin < pop.n_people:
                 raise ScenarioError(f"{where}: node {origin} is not in the graph (0..{pop.n_people - 1})")
@@ -230,10 +277,10 @@ class BuzzModel(mesa.Model):
         if origin == "customer":
             fc = pop.graph.follower_count()[: pop.n_people]
             lo, hi = np.quantile(fc, [0.5, 0.9])
-            pool = np.flatnonzero(
-                pop.is_target[: pop.n_people] & (fc >= max(lo, 1)) & (fc <= max(hi, 1))
-                & (pop.role[: pop.n_people] == FOLLOWER)
-            )
+            ok = pop.is_target[: pop.n_people] & (fc >= max(lo, 1)) & (fc <= max(hi, 1))
+            if self.layout is not None:
+                ok &= np.isin(np.arange(pop.n_people), people)
+            pool = np.flatnonzero(ok & (pop.role[: pop.n_people] == FOLLOWER))
             if pool.size == 0:
                 pool = people
             return gen.choice(pool, _origins_available(k, pool.size, where, "small customer accounts"), replace=False)
@@ -263,16 +310,16 @@ class BuzzModel(mesa.Model):
             rate = self.messages.messages[m].external_rate_per_h * self.messages.novelty_at(m, t * self.dt_h)
             k = int(self._external_rng.poisson(rate * self.dt_h)) if rate > 0 else 0
             if k:
-                self.engine.inject(t, m, self._external_rng.choice(self._people, k))
+                self.engine.inject(t, m, self._external_rng.choice(self._external_people[m], k))
         if self.brand is not None:
             self.brand.step()
         for kol in self.kols:
             kol.step()
-        if self.trending is not None:
-            self.trending.expose(t)
+        for lst in self.trending_lists:
+            lst.expose(t)
         self.engine.step(t)
-        if self.trending is not None:
-            self.trending.update(t)
+        for lst in self.trending_lists:
+            lst.update(t)
         self.datacollector.collect(self)
 
     def run(self) -> BuzzModel:

@@ -78,7 +78,10 @@ class CrisisPlan:
         self.cfg = cfg
         pop = model.population
         self.rng = rng_mod.generator(model.run_seed, "crisis")
-        origin = int(model.pick_origin(cfg.origin, 1, seeding, "crisis.origin")[0])
+        #: several platforms: where the complaint is posted and where the brand answers (names; None: the first)
+        self.platforms = tuple(cfg.platforms) if cfg.platforms else None
+        self.response_platforms = tuple(cfg.response_platforms) if cfg.response_platforms else self.platforms
+        origin = int(model.pick_origin(cfg.origin, 1, seeding, "crisis.origin", platforms=self.platforms)[0])
         fc = pop.graph.follower_count()
         self.origin = origin
         self.bonus = underdog_bonus(int(fc[origin]), int(fc[pop.brand_node]), cfg.underdog_strength)
@@ -88,7 +91,7 @@ class CrisisPlan:
             Message(
                 name="complaint", kind="complaint", virality=cfg.virality, appeal=cfg.appeal,
                 valence=-1, relevance_weight=COMPLAINT_RELEVANCE_WEIGHT, sentiment_impact=cfg.sentiment_impact,
-                start_h=cfg.start_h, bonus=self.bonus, origin=origin, **base,
+                start_h=cfg.start_h, bonus=self.bonus, origin=origin, platforms=self.platforms, **base,
             )
         )
         self.i_response = -1
@@ -104,7 +107,8 @@ class CrisisPlan:
                     name="coverup", kind="coverup", virality=cfg.coverup_virality, appeal=cfg.appeal,
                     valence=-1, relevance_weight=COVERUP_RELEVANCE_WEIGHT,
                     sentiment_impact=min(0.0, COVERUP_SENTIMENT_FACTOR * cfg.sentiment_impact),
-                    start_h=None, effect_target=self.i_complaint, effect_mult=COVERUP_EFFECT, **base,
+                    start_h=None, effect_target=self.i_complaint, effect_mult=COVERUP_EFFECT,
+                    platforms=self.platforms, **base,
                 )
             )
         self.detected_step: int | None = None
@@ -122,7 +126,7 @@ class CrisisPlan:
             name="response", kind="response", virality=c.response_virality, start_h=None,
             effect_target=self.i_complaint, effect_shared_weight=c.shared_effect_weight,
             relevance_weight=RESPONSE_RELEVANCE_WEIGHT, novelty="exponential", half_life_h=c.half_life_h,
-            origin="brand",
+            origin="brand", platforms=self.response_platforms,
         )
         if s in ("apologize", "apologize_with_kols"):
             return Message(valence=1, sentiment_impact=c.apology_sentiment, effect_mult=c.apology_effect, **common)

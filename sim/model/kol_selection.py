@@ -266,6 +266,7 @@ def reach_samples(
     one = replace(spec, start_h=start_h, novelty_start_h=None, origin=None, effect_target=-1, meta={})
     table = MessageTable([one])
     table.annoy_rate[0] = model.messages.annoy_rate[message]
+    table.platform_mask[0] = model.messages.platform_mask[message]  # several platforms: where it is posted
     start = model.step_of(start_h)
     n_steps = start + steps_for(horizon_h, model.dt_h, minimum=1)
     gen = rng_mod.generator(seed, "kol_selection")
@@ -280,7 +281,7 @@ def reach_samples(
         inputs = EngineInputs(
             population=inp.population, messages=table, rules=inp.rules, gtable=inp.gtable, rho=inp.rho,
             reading=inp.reading, key=key, n_steps=n_steps, dt_h=inp.dt_h, seed=int(ss.generate_state(1)[0]),
-            record_cascades=False,
+            record_cascades=False, platforms=inp.platforms, gtables=inp.gtables,
         )
         per_cand: list[np.ndarray] = []
         for k, node in enumerate(candidates):

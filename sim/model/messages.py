@@ -84,6 +84,8 @@ class Message:
     #: start of the novelty clock when it is not the message's own start (a post riding
     #: a trend borrows the trend's clock, F9); None: the message's start
     novelty_start_h: float | None = None
+    #: the platforms its origins post on (names of ``[[platforms]]``; None: the first)
+    platforms: tuple[str, ...] | None = None
     meta: dict = field(default_factory=dict)
 
     @classmethod
@@ -108,6 +110,7 @@ class Message:
             alpha=mc.power_law_alpha, start_h=mc.start_h, sponsored=mc.sponsored,
             origin=mc.origin, n_origins=mc.n_origins, external_rate_per_h=mc.external_rate_per_h,
             annoyance=ad_annoyance if mc.kind == "ad" else 0.0,
+            platforms=tuple(mc.platforms) if mc.platforms else None,
         )
 
 def novelty(kind: str, age_h: np.ndarray | float, half_life_h: float, tau_h: float, alpha: float):
@@ -162,6 +165,9 @@ class MessageTable:
             [np.inf if x.annoyance >= 1.0 else -np.log1p(-x.annoyance) for x in m], dtype=np.float64
         )
         self.kind = [x.kind for x in m]
+        #: bit mask of the platforms each message is posted on (bit p: platform p; set by
+        #: the model from ``Message.platforms`` when there are several platforms)
+        self.platform_mask = np.ones(len(m), dtype=np.int64)
         #: virality * appeal * bonus, and the novelty law (code, half-life, tau, alpha)
         self.static_hazard = np.array([x.virality * x.appeal * x.bonus for x in m], dtype=np.float64)
         self.nov_code = np.array([NOVELTY_CODES[x.novelty] for x in m], dtype=np.int64)

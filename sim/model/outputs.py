@@ -10,7 +10,7 @@ from sim.analysis.trees import TREE_STATS, cascade_table, message_stats
 from sim.engine.rule import T_NEG, T_POS, T_SENT_SUM
 from sim.result import SERIES_COLUMNS, Result
 
-__all__ = ["collect_result", "hourly"]
+__all__ = ["collect_result", "hourly", "platform_series", "platform_summary"]
 
 
 def hourly(per_step: np.ndarray, dt_h: float, n_hours: int) -> np.ndarray:
@@ -95,17 +95,64 @@ def collect_result(model) -> Result:
         for i, (name, st) in enumerate(message_stats(cascades, names).items()):
             for k in TREE_STATS[:5]:
                 summary[k if i == 0 else f"{k}[{name}]"] = st[k]
-    if getattr(model, "trending", None) is not None:
-        summary.update(model.trending.summary())
+    lists = getattr(model, "trending_lists", [])
+    for lst in lists:
+        summary.update(lst.summary())
     if model.crisis_plan is not None:
         summary.update(model.crisis_plan.summary(series, nsi))
     # bought trending slots count in the total cost
-    other_cost = float(summary.get("cost", 0.0)) + float(summary.get("trending_cost", 0.0))
-    if "trending_cost" in summary:
+    trending_cost = sum(float(v) for k, v in summary.items() if k.startswith("trending_cost"))
+    other_cost = float(summary.get("cost", 0.0)) + trending_cost
+    if lists:
         summary["cost"] = other_cost
     if getattr(model, "tactics", None) is not None:
         # campaign tactics: costs, follower counts with and without bots, engagement,
         # advocates, brand reach; "cost" becomes the total (tactics + crisis + trending)
         summary.update(model.tactics.summary(crisis_cost=other_cost))
+    if getattr(model, "layout", None) is not None:
+        summary.update(platform_summary(model))
+        series = platform_series(model, series, dt, n_hours)
     return Result(series=series, summary=summary, phases=phases, scenario=model.scenario, seed=model.run_seed,
                   cascades=cascades)
+
+
+def platform_summary(model) -> dict[str, object]:
+    """Several platforms (docs/model.md, "Several platforms"): per message (the first
+    unprefixed, the others ``[name]``) and platform, ``reach_<platform>`` (accounts of
+    the platform aware of it) and ``shares_<platform>``; ``reach_people`` (distinct
+    people aware on any platform; ``reach`` counts an account once per platform) and
+    ``origin_posts`` (posts its origins made on their own initiative, the budget of a
+    seeded campaign)."""
+    lay, c, eng = model.layout, model.engine.counters, model.engine
+    out: dict[str, object] = {}
+    for i, name in enumerate(model.messages.names):
+        sfx = "" if i == 0 else f"[{name}]"
+        for p, pname in enumerate(lay.names):
+            out[f"reach_{pname}{sfx}"] = int(c.platform_aware[:, i, p].sum())
+            out[f"shares_{pname}{sfx}"] = int(c.platform_shares[:, i, p].sum())
+        aware = np.asarray(eng.is_aware(i), dtype=bool).reshape(lay.n_platforms, lay.n_block)
+        out[f"reach_people{sfx}"] = int(aware.any(axis=0).sum())
+        out[f"origin_posts{sfx}"] = int(np.asarray(eng.is_origin(i), dtype=bool).sum())
+    return out
+
+
+def platform_series(model, series: pd.DataFrame, dt: float, n_hours: int) -> pd.DataFrame:
+    """The series with a ``platform`` column: its rows (totals over the platforms) get
+    ``"all"``, and one row per (platform, message, hour) follows with the platform's
+    ``new_shares``, ``shares``, ``new_reach`` and ``reach`` (population columns: the
+    totals). Read one platform, or ``"all"``, at a time."""
+    lay, c = model.layout, model.engine.counters
+    out = [series.assign(platform="all")]
+    for p, pname in enumerate(lay.names):
+        ns = hourly(c.platform_shares[:, :, p], dt, n_hours)
+        na = hourly(c.platform_aware[:, :, p], dt, n_hours)
+        part = series.copy()
+        part["new_shares"] = ns.T.reshape(-1)
+        part["shares"] = np.cumsum(ns, axis=0).T.reshape(-1)
+        part["new_reach"] = na.T.reshape(-1)
+        part["reach"] = np.cumsum(na, axis=0).T.reshape(-1)
+        part["new_target_reach"] = np.nan
+        part["target_reach"] = np.nan
+        part["platform"] = pname
+        out.append(part)
+    return pd.concat(out, ignore_index=True)

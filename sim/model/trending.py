@@ -51,9 +51,16 @@ class TrendingList:
         The scenario's ``[trending]`` section.
     circadian : numpy.ndarray
         The 24 hourly activity multipliers (mean 1).
+    platform : int, optional
+        Several platforms (sim.model.platforms): the list of platform ``platform``, fed
+        by the shares made on it and shown to its accounts; its outputs are suffixed
+        ``_<platform name>``. None: the one platform.
+    bought : bool, default True
+        Whether ``[[trending.buy]]`` slots are on this list (with several platforms:
+        the first platform that has a list).
     """
 
-    def __init__(self, model, cfg, circadian: np.ndarray):
+    def __init__(self, model, cfg, circadian: np.ndarray, platform: int | None = None, bought: bool = True):
         self.model = model
         self.cfg = cfg
         self.circadian = np.asarray(circadian, dtype=float)
@@ -61,10 +68,20 @@ class TrendingList:
         self.names = list(names)
         n_msg = len(names)
         pop = model.population
+        self.platform = platform
         self.people = np.flatnonzero(pop.is_person)
         self.activity = pop.activity
         self.scale = pop.n / 1e6
+        self.suffix = ""
         self.rng = rng_mod.generator(model.run_seed, "trending")
+        if platform is not None:
+            layout = model.layout
+            lo, hi = platform * layout.n_block, (platform + 1) * layout.n_block
+            self.block = (lo, hi)
+            self.people = self.people[(self.people >= lo) & (self.people < hi)]
+            self.scale = self.people.size / 1e6
+            self.suffix = f"_{layout.names[platform]}"
+            self.rng = rng_mod.generator(model.run_seed, f"trending/{layout.names[platform]}")
         self.window_steps = max(1, round(cfg.window_h / model.dt_h))
         #: current rank per message (0: not listed)
         self.rank = np.zeros(n_msg, dtype=np.int64)
@@ -75,7 +92,7 @@ class TrendingList:
         self.readings = np.zeros(n_msg, dtype=np.int64)
         by_name = {n: i for i, n in enumerate(names)}
         self.bought: list[tuple[int, int, float, float]] = []  # (message, rank, start_h, end_h)
-        for b in cfg.buy:
+        for b in (cfg.buy if bought else ()):
             if b.message not in by_name:
                 raise ScenarioError(f"trending.buy: no message named {b.message!r} (messages: {', '.join(names)})")
             self.bought.append((by_name[b.message], int(b.rank), float(b.start_h), float(b.start_h + b.hours)))
@@ -95,7 +112,8 @@ class TrendingList:
     def update(self, t: int) -> None:
         """Rank the messages after step ``t`` from their shares in the last window."""
         m = self.model
-        shares = m.engine.counters.new_shares
+        c = m.engine.counters
+        shares = c.new_shares if self.platform is None else c.platform_shares[:, :, self.platform]
         volume = shares[max(0, t + 1 - self.window_steps):t + 1].sum(axis=0).astype(float)
         started = np.isfinite(m.messages.start_h)
         bg = self.background(t)
@@ -154,6 +172,8 @@ class TrendingList:
         eng = self.model.engine
         for mask in (eng.is_origin(i), eng.has_shared(i)):
             idx = np.flatnonzero(mask)
+            if self.platform is not None:  # a poster on this platform
+                idx = idx[(idx >= self.block[0]) & (idx < self.block[1])]
             if idx.size:
                 return int(idx[0])
         return -1
@@ -165,10 +185,10 @@ class TrendingList:
         first unprefixed, the others as ``key[name]``) and ``trending_cost``."""
         out: dict[str, object] = {}
         for i, name in enumerate(self.names):
-            sfx = "" if i == 0 else f"[{name}]"
+            sfx = self.suffix + ("" if i == 0 else f"[{name}]")
             out[f"t_trending_h{sfx}"] = float(self.first_h[i])
             out[f"trending_hours{sfx}"] = float(self.listed_steps[i] * self.model.dt_h)
             out[f"best_rank{sfx}"] = float(self.best[i]) if self.best[i] > 0 else float("nan")
             out[f"trending_readings{sfx}"] = int(self.readings[i])
-        out["trending_cost"] = float(self.cost)
+        out["trending_cost" + self.suffix] = float(self.cost)
         return out

@@ -33,6 +33,7 @@ from sim.analysis.lifecycle import trailing_average
 from sim.analysis.stats import describe, metric_bounds, percent_readable
 from sim.analysis.trees import parent_index
 from sim.report.plotstyle import axis_label, color, new_figure, no_data, save_png
+from sim.result import totals_only
 
 __all__ = [
     "cascade_figure",
@@ -192,6 +193,7 @@ def lifecycle_figure(
     pathlib.Path
         ``path``.
     """
+    series = totals_only(series)  # several platforms: the totals
     if "variant" in series.columns and series["variant"].nunique() > 1:
         raise ValueError(
             "lifecycle_figure draws one scenario; the series has several variants"
@@ -356,6 +358,7 @@ def compare_figure(
     pathlib.Path
         ``path``.
     """
+    series = totals_only(series)  # several platforms: the totals
     if metric not in series.columns:
         raise ValueError(f"series has no column {metric!r}")
     msgs = _messages(series, message)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.analysis.stats import describe, paired_difference
 from sim.model.crisis import SPREAD_MIN_SHARES  # one threshold for the runs table and the reports
+from sim.result import totals_only
 
 __all__ = [
     "NEGATIVE_MESSAGES",
@@ -169,6 +170,7 @@ def negative_series(series: pd.DataFrame, messages: Sequence[str] = NEGATIVE_MES
         Columns ``variant``, ``replicate``, ``hour``, ``message`` (``"negative"``)
         and ``new_shares``; every hour of every run is present (0 when none).
     """
+    series = totals_only(series)  # several platforms: the totals
     keys = [c for c in ("variant", "replicate") if c in series.columns]
     neg = series[series["message"].isin(messages)]
     out = neg.groupby([*keys, "hour"], sort=True, as_index=False)["new_shares"].sum()

@@ -81,9 +81,13 @@ METRIC_LABELS = {
 
 
 def key_metrics(runset: RunSet) -> list[str]:
-    """The metrics of the summary table: crisis metrics when there is a crisis."""
+    """The metrics of the summary table: crisis metrics when there is a crisis; with
+    several platforms, the primary message's people reached and reach per platform first."""
     have = set(runset.metrics)
     preferred = KEY_METRICS_CRISIS if runset.scenario.crisis is not None else KEY_METRICS_TOPIC
+    platforms = [f"reach_{p.name}" for p in runset.scenario.platforms]
+    if platforms:
+        preferred = ("reach_people", *platforms, *preferred)
     out = [m for m in preferred if m in have]
     return out or runset.metrics[:8]
 

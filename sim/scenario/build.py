@@ -47,6 +47,7 @@ SECTION_ORDER = (
     "dynamics",
     "feed",
     "trending",
+    "platforms",
     "messages",
     "crisis",
     "analysis",
@@ -272,7 +273,7 @@ def _format_group(path: list[Any], errs: list[dict[str, Any]]) -> str:
         what = f"[{key}]" if path and isinstance(path[-1], str) else "{ ... }"
         return f"{key} = {fmt_value(value)} must be a table ({what}), not a single value"
     if etype == "list_type":
-        hint = f" (write [[{key}]] tables)" if key in ("messages", "variants") else ""
+        hint = f" (write [[{key}]] tables)" if key in ("messages", "variants", "platforms") else ""
         return f"{key} = {fmt_value(value)} must be a list{hint}"
     leaf = str(path[-1]) if path else "value"
     allowed = describe_field(field, leaf) if field is not None else ""

@@ -25,7 +25,47 @@ from typing import Any
 
 from sim.scenario.schema import TOPIC_PRESETS, Scenario
 
-__all__ = ["apply_dynamics_preset", "apply_topic_preset"]
+__all__ = ["PLATFORM_PRESETS", "apply_dynamics_preset", "apply_topic_preset", "platform_setting"]
+
+#: Platform presets (``kind`` of a ``[[platforms]]`` entry; docs/model.md, "Several
+#: platforms"): the value of every key the entry leaves out. ``None`` means "the
+#: scenario's own setting" (``[dynamics]``, ``[feed]``, ``[trending]``). Graphs: "shared"
+#: is the population's ``[graph]``; a dict is the platform's own graph on the same accounts.
+PLATFORM_PRESETS: dict[str, dict[str, Any]] = {
+    # Weibo: public, directed follower graph (the population's), the hot-search list
+    "broadcast": {
+        "presence": 1.0, "target_presence": None, "graph": "shared", "reading": 1.0, "sharing": 1.0,
+        "cross_post_p": 0.05, "feed": True, "feed_background_per_account_h": None, "trending": None,
+        "visibility_exponent": None, "feed_window_h": None,
+    },
+    # WeChat: reciprocal friend circles (small world), friends only: no list, no
+    # strangers; the moments feed is read often but shared little (damped sharing)
+    "messaging": {
+        "presence": 0.9, "target_presence": None,
+        "graph": {"kind": "small_world", "mean_degree": 20.0, "rewire_p": 0.1, "directed": False},
+        "reading": 1.5, "sharing": 0.5, "cross_post_p": 0.05, "feed": False,
+        "feed_background_per_account_h": None, "trending": False, "visibility_exponent": None, "feed_window_h": None,
+    },
+    # forum: communities (a post is seen in its community), enthusiasts over-represented,
+    # visited less often, long-lived threads (slow decay of a post's visibility, 3-day window)
+    "forum": {
+        "presence": 0.1, "target_presence": 0.4,
+        "graph": {"kind": "communities", "mean_degree": 15.0, "communities": 50, "homophily": 0.95,
+                  "directed": False},
+        "reading": 0.5, "sharing": 1.0, "cross_post_p": 0.05, "feed": True,
+        "feed_background_per_account_h": None, "trending": False, "visibility_exponent": 0.6,
+        "feed_window_h": 72.0,
+    },
+}
+
+
+def platform_setting(platform, key: str) -> Any:
+    """A ``[[platforms]]`` entry's value of ``key``: the entry's own, else its kind's
+    preset (``None``: the scenario's own setting applies)."""
+    own = getattr(platform, key)
+    if own is not None:
+        return own
+    return copy.deepcopy(PLATFORM_PRESETS[platform.kind][key])
 
 
 def apply_topic_preset(message: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:

@@ -21,6 +21,7 @@ __all__ = [
     "FeedConfig",
     "GraphConfig",
     "MessageConfig",
+    "PlatformConfig",
     "PopulationConfig",
     "RunConfig",
     "Scenario",
@@ -277,6 +278,8 @@ class MessageConfig(_Section):
     cost_per_post: NonNegFloat = 0.0
     rides: str | None = None
     open_hashtag: bool = False
+    #: the platforms (names of ``[[platforms]]``) on which its origins post; absent: the first
+    platforms: Annotated[list[str] | None, Field(min_length=1, max_length=16)] = None
 
     @model_validator(mode="after")
     def _check_tactics(self) -> MessageConfig:
@@ -352,6 +355,44 @@ class CrisisConfig(_Section):
     mobilized_kols: Accounts = 5
     shared_effect_weight: Prob = 0.3
     customer_lost_threshold: Annotated[float, Field(ge=-1.0, le=1.0)] = -0.3
+    #: several platforms (``[[platforms]]``): where the complaint is posted (absent: the
+    #: first platform) and where the brand answers (absent: the complaint's platforms)
+    platforms: Annotated[list[str] | None, Field(min_length=1, max_length=16)] = None
+    response_platforms: Annotated[list[str] | None, Field(min_length=1, max_length=16)] = None
+
+
+class PlatformConfig(_Section):
+    """One platform of ``[[platforms]]`` (docs/model.md, "Several platforms").
+
+    Every key but ``name`` and ``kind`` has a default from the kind's preset
+    (:data:`sim.scenario.presets.PLATFORM_PRESETS`); a key given overrides it.
+    """
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+    kind: Literal["broadcast", "messaging", "forum"]
+    #: share of the population's accounts present on the platform (overlap)
+    presence: Prob | None = None
+    #: share of the target customers present (absent: ``presence``)
+    target_presence: Prob | None = None
+    #: "shared": the population's graph ([graph]); a table: the platform's own graph
+    #: on the same accounts (``n`` is the population's); absent: the kind's preset
+    graph: Literal["shared"] | GraphConfig | None = None
+    #: multiplier of the session rate of the accounts on this platform
+    reading: Annotated[float | None, Field(ge=0.0, le=1000.0)] = None
+    #: multiplier of the share hazard of the accounts on this platform
+    sharing: Annotated[float | None, Field(ge=0.0, le=1000.0)] = None
+    #: probability that a share made here is also posted by the same account on each
+    #: other platform it is present on (cross-posting)
+    cross_post_p: Prob | None = None
+    #: whether [feed]'s limited attention applies here, and its background rate here
+    feed: bool | None = None
+    feed_background_per_account_h: Annotated[float | None, Field(ge=0.0, le=1000.0)] = None
+    #: whether the platform has a trending list ([trending]'s settings; absent:
+    #: broadcast platforms when [trending] is enabled)
+    trending: bool | None = None
+    #: the post clock here: decay exponent of visibility and feed window (long-lived threads)
+    visibility_exponent: Annotated[float | None, Field(gt=0.0, le=5.0)] = None
+    feed_window_h: Annotated[float | None, Field(gt=0.0, le=24 * 30)] = None
 
 
 class AnalysisConfig(_Section):
@@ -396,6 +437,7 @@ class Scenario(_Section):
     dynamics: DynamicsConfig = DynamicsConfig()
     feed: FeedConfig = FeedConfig()
     trending: TrendingConfig = TrendingConfig()
+    platforms: Annotated[list[PlatformConfig], Field(max_length=16)] = Field(default_factory=list)
     messages: list[MessageConfig] = Field(default_factory=lambda: [MessageConfig()])
     crisis: CrisisConfig | None = None
     analysis: AnalysisConfig = AnalysisConfig()
@@ -407,6 +449,7 @@ class Scenario(_Section):
         names = [m.name for m in self.messages]
         if len(set(names)) != len(names):
             raise ValueError(f"messages: names must be unique, got {names}")
+        self._check_platforms()
         by_name = {m.name: m for m in self.messages}
         for m in self.messages:
             if m.rides is None:
@@ -448,3 +491,23 @@ class Scenario(_Section):
                 f"messages {late}: start_h is not before run.horizon_h = {self.run.horizon_h:g}; they would never start"
             )
         return self
+
+    def _check_platforms(self) -> None:
+        """Platform names are unique and every ``platforms`` key names one of them."""
+        known = [p.name for p in self.platforms]
+        if len(set(known)) != len(known):
+            raise ValueError(f"platforms: names must be unique, got {known}")
+        uses = [(f"messages.{m.name}.platforms", m.platforms) for m in self.messages]
+        if self.crisis is not None:
+            uses += [("crisis.platforms", self.crisis.platforms),
+                     ("crisis.response_platforms", self.crisis.response_platforms)]
+        for where, names in uses:
+            if names is None:
+                continue
+            if not known:
+                raise ValueError(f"{where} needs [[platforms]] entries (none are declared)")
+            bad = [x for x in names if x not in known]
+            if bad:
+                raise ValueError(f"{where}: unknown platform {bad[0]!r} (platforms: {', '.join(known)})")
+            if len(set(names)) != len(names):
+                raise ValueError(f"{where}: a platform is listed twice ({names})")
