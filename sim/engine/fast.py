@@ -88,7 +88,7 @@ class FastEngine(Engine):
         self.b_msgs = R.messages_bundle(msg)
         self.b_rule = R.rule_bundle(inputs.rules)
         self.b_cred = np.ascontiguousarray(inputs.rules.cred_role, dtype=np.float64)
-        self.b_clock = (inputs.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, float(rd.latency_h))
+        self.b_clock = K.reading_clock(inputs.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, rd.latency_h)
         #: the feed's inputs (kernels.process_step): accounts followed per account, and
         #: each message's shares in the recent window (kept only when the feed ranks by engagement)
         r = inputs.rules

@@ -51,7 +51,7 @@ from sim.engine.rule import (  # noqa: F401  (the rule's constants, re-exported 
     update_sentiment,
 )
 from sim.model.population import KOL
-from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_uniform
+from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_finish, hash_prefix, hash_uniform
 
 
 @nb.njit(cache=True)
@@ -85,6 +85,41 @@ def reading_delay(u, rate, gtable, phase_h, age_h, post_time, latency):
     frac = (x - g0) / width if width > 0.0 else 0.0
     s = (lo - 1 + frac) * age_h
     return max(s, latency)
+
+
+#: cells per phase of the reading table's guide (:func:`reading_clock`)
+GUIDE_CELLS = 2048
+
+
+@nb.njit(cache=True)
+def reading_guide(gtable, cells):
+    """Guide of the reading table for :func:`process_step`'s delay search: for each
+    phase ``p``, the cumulative hazard's range ``[0, G[p, -1]]`` is cut into ``cells``
+    equal cells of width ``hx[p]``, and ``guide[p, c]`` is the first age index ``i >= 1``
+    with ``G[p, i] >= c hx[p]`` (``guide[p, cells]`` is the last index). A value ``x``
+    in cell ``c`` has its first index with ``G >= x`` in ``[guide[p, c], guide[p, c + 1]]``,
+    so the search looks at a cell instead of the whole row. Returns ``(guide, hx)``."""
+    n_ph, n = gtable.shape
+    guide = np.empty((n_ph, cells + 1), np.int32)
+    hx = np.empty(n_ph, np.float64)
+    for p in range(n_ph):
+        h = gtable[p, n - 1] / cells
+        hx[p] = h
+        i = 1
+        for c in range(cells):
+            e = c * h
+            while i < n - 1 and gtable[p, i] < e:
+                i += 1
+            guide[p, c] = i
+        guide[p, cells] = n - 1
+    return guide, hx
+
+
+def reading_clock(gtable: np.ndarray, phase_h: float, age_h: float, latency_h: float) -> tuple:
+    """The ``clock`` bundle of :func:`process_step`: the reading table, its phase and
+    age steps (hours), the latency and the table's guide (:func:`reading_guide`)."""
+    guide, hx = reading_guide(np.ascontiguousarray(gtable, dtype=np.float64), GUIDE_CELLS)
+    return (gtable, float(phase_h), float(age_h), float(latency_h), guide, hx)
 
 
 # --------------------------------------------------------------------------- event queue
@@ -276,7 +311,7 @@ def _sort_due(n, n_bits, r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_sr
         lo = hi
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def _heap_push(h_time, h_seq, size, time, seq):
     """Push (time, seq) on a binary min-heap keyed by (time, seq) (the caller made room);
     returns the new size."""
@@ -293,7 +328,7 @@ def _heap_push(h_time, h_seq, size, time, seq):
     return size + 1
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def _heap_pop(h_time, h_seq, size):
     """Pop the minimum of the heap; returns (seq, new size)."""
     seq = h_seq[0]
@@ -358,7 +393,7 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
 
     The rule's inputs come in the bundles of :mod:`sim.engine.rule`: ``graph =
     (indptr, indices)``, ``people``, ``state``, ``msgs``, ``rule``, ``clock = (gtable,
-    phase_h, age_h, latency)`` (the reading table), ``tally`` (counters), and
+    phase_h, age_h, latency, guide, hx)`` (the reading table, :func:`reading_clock`), ``tally`` (counters), and
     ``cred_role`` (``RuleParams.cred_role``, credibility by role);
     ``rho_same`` is the session rate of every account when they share one (NaN
     otherwise). When ``record`` is true every share is appended to the share log
@@ -374,7 +409,9 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
     post_acc, post_msg, post_time = posts
     q_time, q_acc, q_msg, q_src, c_next, c_free = queue
     indptr, indices = graph
-    gtable, phase_h, age_h, latency = clock
+    gtable, phase_h, age_h, latency, guide, cell_w = clock
+    n_phase, n_age = gtable.shape
+    n_cells = guide.shape[1] - 1
     log_msg, log_acc, log_src, log_time, log_n = log
     follows, recent = feed
     feed_limited = rule.feed_k > 0 and rule.feed_background > 0.0
@@ -421,6 +458,13 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             exposures_count[0] += end - start
             post_step = step_of_time(tp, dt)
             from_brand = v == brand_node
+            # the post's row of the reading table and its guide (reading_delay, written
+            # out: the window test first, then a search within one cell of the guide)
+            phase = int(math.floor((tp % 24.0) / phase_h + 1e-9)) % n_phase
+            g_last = gtable[phase, n_age - 1]
+            h_cell = cell_w[phase]
+            inv_cell = 1.0 / h_cell if h_cell > 0.0 else 0.0
+            read_prefix = hash_prefix(key, STREAM_READ, post_step, m)
             for j in range(start, end):
                 w = indices[j]
                 r = rho_same if not math.isnan(rho_same) else rho[w]  # one load less when all alike
@@ -432,10 +476,29 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                 if rv == math.inf:
                     d = latency  # always online: reads at the earliest possible moment
                 else:
-                    u = hash_uniform(key, STREAM_READ, post_step, m, w, v)
-                    d = reading_delay(u, rv, gtable, phase_h, age_h, tp, latency)
-                    if d < 0.0:
-                        continue
+                    x = -math.log(hash_finish(read_prefix, w, v)) / rv
+                    if x > g_last:
+                        continue  # does not read within the feed window
+                    if x <= 0.0:
+                        d = latency
+                    else:
+                        c = min(int(x * inv_cell), n_cells - 1)
+                        while c > 0 and c * h_cell > x:
+                            c -= 1
+                        while c < n_cells - 1 and (c + 1) * h_cell < x:
+                            c += 1
+                        lo = guide[phase, c]
+                        hi = guide[phase, c + 1]
+                        while lo < hi:
+                            mid = (lo + hi) // 2
+                            if gtable[phase, mid] >= x:
+                                hi = mid
+                            else:
+                                lo = mid + 1
+                        g0 = gtable[phase, lo - 1]
+                        width = gtable[phase, lo] - g0
+                        frac = (x - g0) / width if width > 0.0 else 0.0
+                        d = max((lo - 1 + frac) * age_h, latency)
                 if feed_limited:
                     # limited attention: is the post among the top k of the session?
                     pk = R.feed_keep_probability(rule, follows[w], d, recent[m])

@@ -212,7 +212,7 @@ def annoy_probability(annoy_rate, n_exp, growth):
     return -math.expm1(-annoy_rate * n_exp**growth) if annoy_rate < math.inf else 1.0
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def update_sentiment(v, new_s, sentiment, is_target, totals, lost, band, lost_threshold):
     """Set ``sentiment[v]`` and keep the running totals (sum, positives, negatives,
     target customers lost) exact without a pass over the population.
@@ -230,7 +230,7 @@ def update_sentiment(v, new_s, sentiment, is_target, totals, lost, band, lost_th
     sentiment[v] = new_s
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def first_reading_effects(
     v, m, cred, status, modifier, sentiment, is_target, totals, lost, impact, effect_target, effect_mult,
     effect_shared_weight, band, lost_threshold,
