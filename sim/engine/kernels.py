@@ -50,8 +50,40 @@ from sim.engine.rule import (  # noqa: F401  (the rule's constants, re-exported 
     step_of_time,
     update_sentiment,
 )
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
 from sim.model.population import KOL
 from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_finish, hash_prefix, hash_uniform
+
+
+@intrinsic
+def prefetch(typingctx, arr, i, j):
+    """Hint the CPU to load element ``arr[i]`` (1-d; ``j`` ignored) or ``arr[i, j]``
+    (2-d) into the cache (``llvm.prefetch``, a read with high locality). It changes
+    nothing else: a prefetch never faults, and the caller passes valid indices."""
+    if not isinstance(arr, types.Array) or arr.ndim not in (1, 2):
+        return None
+    sig = types.void(arr, i, j)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        idx = [context.cast(builder, args[1], signature.args[1], types.intp)]
+        if aryty.ndim == 2:
+            idx.append(context.cast(builder, args[2], signature.args[2], types.intp))
+        ptr = cgutils.get_item_pointer2(context, builder, ary.data, cgutils.unpack_tuple(builder, ary.shape),
+                                        cgutils.unpack_tuple(builder, ary.strides), aryty.layout, idx,
+                                        wraparound=False, boundscheck=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 @nb.njit(cache=True)
@@ -143,6 +175,8 @@ def reading_clock(gtable: np.ndarray, phase_h: float, age_h: float, latency_h: f
 
 #: events per chunk of the event queue
 CHUNK = 1024
+#: due readings ahead whose account lines are prefetched
+AHEAD_DUE = 4
 B_HEAD, B_TAIL, B_FILL, B_COUNT = 0, 1, 2, 3
 # the loop state of a step, ``loop`` in :func:`process_step`: next post to fan out,
 # posts, next due reading, readings created in the step, heap size, room asked for
@@ -536,6 +570,10 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             v = r_acc[i_due]
             m = r_msg[i_due]
             src = r_src[i_due]
+            if i_due + AHEAD_DUE < n_due:
+                pv, pm = r_acc[i_due + AHEAD_DUE], r_msg[i_due + AHEAD_DUE]
+            else:
+                pv, pm = -1, 0
             i_due += 1
         elif size > 0:
             e, size = _heap_pop(h_time, h_seq, size)
@@ -543,9 +581,27 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             v = s_acc[e]
             m = s_msg[e]
             src = s_src[e]
+            if size > 0:
+                pv, pm = s_acc[h_seq[0]], s_msg[h_seq[0]]
+            else:
+                pv, pm = -1, 0
         else:
             loop[L_POST], loop[L_NPOSTS], loop[L_DUE], loop[L_NS], loop[L_HEAP] = k, n_posts, i_due, n_s, size
             return DONE
+        if pv >= 0:
+            # the account lines a coming reading will touch (a reading waits mostly on memory)
+            prefetch(status, pm, pv)
+            prefetch(exposures, pm, pv)
+            prefetch(sentiment, pv, 0)
+            prefetch(is_target, pv, 0)
+            prefetch(modifier, pm, pv)
+            prefetch(propensity, pv, 0)
+            prefetch(interest, pv, 0)
+            prefetch(role, pv, 0)
+            if effect_target[pm] >= 0:
+                prefetch(modifier, effect_target[pm], pv)
+            if reply_of[pm] >= 0:
+                prefetch(status, reply_of[pm], pv)
         st = status[m, v]
         if st >= SHARED:
             continue
