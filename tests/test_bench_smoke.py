@@ -44,7 +44,7 @@ def test_measurements_csv_has_the_columns(no_peers_run: Path) -> None:
     assert header[: len(REQUIRED)] == REQUIRED
     assert tuple(header) == COLUMNS
     benches = {r["benchmark"].split("/")[0] for r in rows}
-    assert {"scaling", "engines", "peers", "machine"} <= benches
+    assert {"scaling", "engines", "peers", "machine", "platforms"} <= benches
     measured = [r for r in rows if r["metric"] not in ("skipped", "failed")]
     assert all(int(r["repetitions"]) >= 1 for r in measured)
     # set-up and run are separate rows
@@ -54,6 +54,9 @@ def test_measurements_csv_has_the_columns(no_peers_run: Path) -> None:
     assert ("scaling/viral", "took_off_share") in metrics
     assert ("scaling/graph", "build_s") in metrics
     assert ("scaling/ic", "peak_rss_mb") in metrics
+    # the platforms section: every configuration of benchmarks.platform_overhead, and the ratio to off
+    assert ("platforms", "cpu_ratio_vs_off") in metrics
+    assert {r["implementation"] for r in rows if r["benchmark"] == "platforms"} >= {"off", "feed", "trending", "on"}
 
 
 def test_report_and_figures_are_written(no_peers_run: Path) -> None:

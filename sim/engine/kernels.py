@@ -32,6 +32,9 @@ import math
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from sim.engine import rule as R
 from sim.engine.rule import (  # noqa: F401  (the rule's constants, re-exported for the engine's users)
@@ -50,10 +53,6 @@ from sim.engine.rule import (  # noqa: F401  (the rule's constants, re-exported 
     step_of_time,
     update_sentiment,
 )
-from llvmlite import ir
-from numba.core import cgutils, types
-from numba.extending import intrinsic
-
 from sim.model.population import KOL
 from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_finish, hash_prefix, hash_uniform
 
