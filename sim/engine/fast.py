@@ -81,7 +81,7 @@ class FastEngine(Engine):
         # changed in place during the run (agents change a message's table in place too)
         msg, rd = inputs.messages, inputs.reading
         self.b_graph = (self.graph.indptr, self.graph.indices)
-        self.b_people = R.People(self.rho, self.role, self.is_target, self.interest, self.propensity)
+        self.b_people = R.people_bundle(pop, self.rho)
         self.b_state = R.State(
             self.sentiment, self.status, self.exposures, self.modifier, self.unfollowed, self._totals, self.lost
         )

@@ -449,7 +449,7 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
     follows, recent = feed
     feed_limited = rule.feed_k > 0 and rule.feed_background > 0.0
     # the bundles' members as locals, once (attribute access in the loops costs, see sim.engine.rule)
-    rho, role, is_target, interest, propensity = people
+    rho, role, is_target, interest, propensity = people.rho, people.role, people.is_target, people.interest, people.propensity
     sentiment, status, exposures, modifier, unfollowed, totals, lost = state
     static_hazard, nov_code, half_life, tau, alpha, start_h = (
         msgs.static_hazard, msgs.nov_code, msgs.half_life, msgs.tau, msgs.alpha, msgs.start_h)
@@ -654,8 +654,7 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                                alpha[m])
         if lam <= 0.0:
             continue
-        lam = R.share_hazard(lam, rule, relevance_weight[m], valence[m], interest[v], sentiment[v], n_exp, cred,
-                             propensity[v], modifier[m, v])
+        lam = R.share_hazard(lam, rule, relevance_weight[m], valence[m], people, state, m, v, n_exp, cred)
         u = hash_uniform(key, STREAM_SHARE, step_of_time(tr, dt), m, v, src)
         if u < R.share_probability(lam):
             status[m, v] = SHARED
