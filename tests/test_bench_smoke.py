@@ -107,3 +107,17 @@ def test_run_bench_entry_point_validates_sizes() -> None:
 
     with pytest.raises(ValueError):
         run_bench(sizes=[10])
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_run_bench_without_sizes_runs_the_standard_plan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                         quick: bool) -> None:
+    """``buzzsim bench`` with no --sizes runs the full (or quick) plan and returns its folder
+    (it returned None once, and the command failed after installing the peers)."""
+    from benchmarks import suite
+    from sim.bench import run_bench
+
+    seen = []
+    monkeypatch.setattr(suite, "run_suite", lambda plan, out=None: seen.append(plan.name) or tmp_path)
+    assert run_bench(quick=quick) == tmp_path
+    assert seen == ["quick" if quick else "full"]
