@@ -276,6 +276,26 @@ def machine_table(R: _Rows, meta: dict[str, Any]) -> str:
     return _table(["measurement", "size", "1 thread", f"{nt} threads"], rows)
 
 
+def platforms_table(R: _Rows) -> str:
+    """The platforms section: each configuration's run (CPU and wall), readings and cost over off."""
+    rows = []
+    for n in R.sizes("platforms"):
+        for impl in R.impls("platforms", "run_cpu_s"):
+            ratio = R.get("platforms", impl, n, "cpu_ratio_vs_off")
+            rows.append([_n(n), impl, _t(R.get("platforms", impl, n, "run_cpu_s")),
+                         _t(R.get("platforms", impl, n, "run_s")), _g(R.med("platforms", impl, n, "reads")),
+                         _g(R.med("platforms", impl, n, "us_per_reading")),
+                         f"{ratio['median']:.2f}×" if ratio else ("1×" if impl == "off" else "–")])
+    return _table(["accounts", "configuration", "run CPU s", "run wall s", "readings", "CPU µs per reading",
+                   "CPU vs off (ratio of medians)"], rows)
+
+
+#: what the platforms section runs (both reports)
+PLATFORMS_INTRO = ("The 14-day scenario of `benchmarks/platform_overhead.py` (a hot topic, a campaign post and a "
+                   "crisis) with the platform mechanisms off, one at a time, and all on, on one shared graph "
+                   "(its build not timed), every configuration with the same seeds; CPU time of `model.run()`.")
+
+
 def profile_tables(meta: dict[str, Any]) -> str:
     parts = []
     profs = meta.get("profiles", {})
@@ -546,6 +566,8 @@ def write_report(run_dir: Path, rows: list[dict[str, Any]], meta: dict[str, Any]
         if "machine.png" in figures:
             lines += ["![machine](machine.png)", ""]
         lines += [machine_table(R, meta), ""]
+    if R.sizes("platforms"):
+        lines += ["## e. Platforms", "", PLATFORMS_INTRO, "", platforms_table(R), ""]
     lines += ["## Method and notes", "", *[f"- {n}" for n in _notes(R, meta)], ""]
     lines += [("All measurements: `measurements.csv` (one row per measurement: benchmark, implementation, "
                "size, metric, median, min, max, repetitions, unit, note)."), ""]
@@ -655,6 +677,8 @@ def write_docs(run_dir: str | Path, docs_dir: str | Path = "docs", *, analysis: 
         if "machine.png" in figs:
             L += ["![machine](img/bench_machine.png)", ""]
         L += [machine_table(R, meta), ""]
+    if R.sizes("platforms"):
+        L += ["## Platforms", "", PLATFORMS_INTRO, "", platforms_table(R), ""]
     L += ["## Method", "", *[f"- {n}" for n in _notes(R, meta)], ""]
     path = docs_dir / "performance.md"
     path.write_text("\n".join(L))

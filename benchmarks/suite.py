@@ -16,7 +16,11 @@ c. **peers** — cynetdiff, NDlib and EoN on the same graphs, same p, same seed
    final sizes agree (otherwise the comparison is void);
 d. **machine** — streaming bandwidth, random-gather rate and CSR sweep rate,
    and the engine's exposures per second per thread against the single-thread
-   CSR sweep on the benchmark graph (:mod:`benchmarks.machine`).
+   CSR sweep on the benchmark graph (:mod:`benchmarks.machine`);
+e. **platforms** — the cost of the platform mechanisms: the 14-day scenario of
+   :mod:`benchmarks.platform_overhead` at 10^6 accounts with the feed, the
+   trending list (and further platforms when that scenario has them) on vs off,
+   one shared graph, CPU time of the run; the ratio of the medians (target <= 3x).
 
 Every comparison is a ratio of numbers measured in the same run. Every reported
 number is the median of its repetitions (at least 3, except where the report says
@@ -78,6 +82,9 @@ class Plan:
     machine_elements: int = 5 * 10**7
     machine_reps: int = 3
     graph_seed: int = 20240601
+    # e. platforms (benchmarks.platform_overhead's scenario)
+    platform_n: int | None = 10**6  # None: not run
+    platform_rounds: int = 3  # each round runs every configuration once, same seed
 
     def with_sizes(self, sizes: list[int]) -> Plan:
         """The plan with the scaling sizes replaced; other sections capped at the largest."""
@@ -93,6 +100,7 @@ class Plan:
             nx_max_n=min(self.nx_max_n, peers[-1]),
             eon_max_n=min(self.eon_max_n, peers[-1]),
             target_n=min(self.target_n, peers[-1]),
+            platform_n=min(self.platform_n, top) if self.platform_n is not None else None,
         )
 
 
@@ -146,6 +154,8 @@ def tiny_plan() -> Plan:
         target_n=1000,
         machine_elements=10**5,
         machine_reps=1,
+        platform_n=2000,
+        platform_rounds=1,
     )
 
 
@@ -545,6 +555,65 @@ def run_machine(plan: Plan, rec: Recorder, ctx: dict[str, Any]) -> None:
     del x, idx
 
 
+# --------------------------------------------------------------------------- e. platforms
+
+#: the configurations of the platforms section, as :func:`benchmarks.platform_overhead.scenario`
+#: takes them (``on``); ``platform_overhead.CONFIGS`` replaces them when that module defines it
+PLATFORM_CONFIGS: dict[str, bool | str] = {"off": False, "feed": "feed", "trending": "trending", "on": True}
+#: target of the platforms section: everything on costs at most this many times off
+PLATFORM_TARGET = 3.0
+
+
+def run_platforms(plan: Plan, rec: Recorder, ctx: dict[str, Any]) -> None:
+    """The platform mechanisms on vs off (:mod:`benchmarks.platform_overhead`'s scenario,
+    called as it is): one graph for every run (its build not timed), compiled first,
+    then ``platform_rounds`` rounds of every configuration with the same seed; the CPU
+    time of ``model.run()`` (the 2-core machine is shared, as in that script) and the
+    wall time, readings, and the ratio of each configuration's median CPU time to off's."""
+    if not plan.platform_n:
+        return
+    from benchmarks import platform_overhead as po
+    from benchmarks.workloads import release_model
+    from sim import rng as rng_mod
+    from sim.graph import build_graph
+    from sim.model.buzz import BuzzModel
+    from sim.scenario.load import load_scenario
+
+    n = int(plan.platform_n)
+    configs = dict(getattr(po, "CONFIGS", PLATFORM_CONFIGS))
+    seed = 0
+    log(f"platforms n={_fmt_n(n)} ({', '.join(configs)}; {plan.platform_rounds} rounds)")
+    scs = {k: load_scenario(po.scenario(n, v)) for k, v in configs.items()}
+    graph = build_graph(scs["off"].graph, rng_mod.generator(seed, "graph"))
+    for v in configs.values():  # compile every kernel outside the timing
+        release_model(BuzzModel(load_scenario(po.scenario(2000, v)), seed).run())
+    cpu: dict[str, list[float]] = {k: [] for k in configs}
+    wall: dict[str, list[float]] = {k: [] for k in configs}
+    reads: dict[str, list[float]] = {k: [] for k in configs}
+    for r in range(plan.platform_rounds):
+        for name, sc in scs.items():
+            gc.collect()
+            model = BuzzModel(sc, seed + r, graph=graph)
+            c0, t0 = time.process_time(), time.perf_counter()
+            model.run()
+            cpu[name].append(time.process_time() - c0)
+            wall[name].append(time.perf_counter() - t0)
+            reads[name].append(float(model.engine.counters.reads.sum()))
+            release_model(model)
+    for name in configs:
+        impl = name
+        rec.add("platforms", impl, n, "run_cpu_s", cpu[name], "s", note="CPU time of model.run(), 14 days")
+        rec.add("platforms", impl, n, "run_s", wall[name], "s", note="wall time of model.run()")
+        rec.add("platforms", impl, n, "reads", reads[name], "reads")
+        rec.add("platforms", impl, n, "us_per_reading", [c / max(x, 1.0) * 1e6 for c, x in zip(cpu[name], reads[name])],
+                "us", note="CPU time per reading")
+    off = float(np.median(cpu["off"]))
+    for name in configs:
+        if name != "off" and off > 0:
+            rec.add("platforms", name, n, "cpu_ratio_vs_off", [float(np.median(cpu[name])) / off], "ratio",
+                    note="median CPU time over off's (same graph, same seeds)")
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -678,6 +747,18 @@ def evaluate_targets(plan: Plan, rec: Recorder, ctx: dict[str, Any]) -> list[dic
             add(name, "< 24 GB", f"{pk.max / 1024:,.2f} GB peak", "met" if pk.max < 24 * 1024 else "missed",
                 f"1 repetition: build {bt.median:.0f} s, run {rt.median:.0f} s" if bt and rt else "")
 
+    if plan.platform_n:
+        pn = int(plan.platform_n)
+        name = f"platforms on vs off at {pn:,} accounts, 14 days (CPU time, ratio of medians)"
+        r = rec.get("platforms", "on", pn, "cpu_ratio_vs_off")
+        if r is None:
+            add(name, f"<= {PLATFORM_TARGET:g}x", "-", "not measured")
+        else:
+            parts = [f"{k} {rec.get('platforms', k, pn, 'cpu_ratio_vs_off').median:.2f}x"
+                     for k in ("feed", "trending") if rec.get("platforms", k, pn, "cpu_ratio_vs_off")]
+            add(name, f"<= {PLATFORM_TARGET:g}x", f"{r.median:.2f}x", "met" if r.median <= PLATFORM_TARGET else "missed",
+                "alone: " + ", ".join(parts) if parts else "")
+
     fr = rec.get("peers/ic", "buzzsim-fast", tn, "exposure_rate_vs_csr1")
     if fr is None:
         add("exposures/s/thread vs 1-thread CSR sweep", ">= 25 %", "-", "not measured")
@@ -737,7 +818,7 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:12]
 
 
-def run_suite(plan: Plan | None = None, out: str | Path | None = None, *, sections: tuple[str, ...] = ("machine", "scaling", "engines", "peers")) -> Path:
+def run_suite(plan: Plan | None = None, out: str | Path | None = None, *, sections: tuple[str, ...] = ("machine", "scaling", "engines", "peers", "platforms")) -> Path:
     """Run the suite and write ``measurements.csv``, figures and ``report.md``.
 
     Parameters
@@ -770,7 +851,8 @@ def run_suite(plan: Plan | None = None, out: str | Path | None = None, *, sectio
                            "code_sha": code_fingerprint()}
     t_all = time.perf_counter()
     ctx["load"] = {"start": list(os.getloadavg())}
-    for name, fn in (("machine", run_machine), ("scaling", run_scaling), ("engines", run_engines), ("peers", run_peers)):
+    for name, fn in (("machine", run_machine), ("scaling", run_scaling), ("engines", run_engines), ("peers", run_peers),
+                     ("platforms", run_platforms)):
         if name not in sections:
             continue
         t0 = time.perf_counter()

@@ -39,4 +39,4 @@ def run_bench(sizes: list[int] | None = None, quick: bool = False, out: str | Pa
         bad = [s for s in sizes if s < 100]
         if bad:
             raise ValueError(f"bench sizes must be at least 100 accounts, got {bad[0]}")
-        return suite.run_suite(suite.plan_for(quick=quick, sizes=sizes), out=out)
+    return suite.run_suite(suite.plan_for(quick=quick, sizes=sizes), out=out)

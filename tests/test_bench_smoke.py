@@ -44,7 +44,7 @@ def test_measurements_csv_has_the_columns(no_peers_run: Path) -> None:
     assert header[: len(REQUIRED)] == REQUIRED
     assert tuple(header) == COLUMNS
     benches = {r["benchmark"].split("/")[0] for r in rows}
-    assert {"scaling", "engines", "peers", "machine"} <= benches
+    assert {"scaling", "engines", "peers", "machine", "platforms"} <= benches
     measured = [r for r in rows if r["metric"] not in ("skipped", "failed")]
     assert all(int(r["repetitions"]) >= 1 for r in measured)
     # set-up and run are separate rows
@@ -54,6 +54,9 @@ def test_measurements_csv_has_the_columns(no_peers_run: Path) -> None:
     assert ("scaling/viral", "took_off_share") in metrics
     assert ("scaling/graph", "build_s") in metrics
     assert ("scaling/ic", "peak_rss_mb") in metrics
+    # the platforms section: every configuration of benchmarks.platform_overhead, and the ratio to off
+    assert ("platforms", "cpu_ratio_vs_off") in metrics
+    assert {r["implementation"] for r in rows if r["benchmark"] == "platforms"} >= {"off", "feed", "trending", "on"}
 
 
 def test_report_and_figures_are_written(no_peers_run: Path) -> None:
@@ -104,3 +107,17 @@ def test_run_bench_entry_point_validates_sizes() -> None:
 
     with pytest.raises(ValueError):
         run_bench(sizes=[10])
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_run_bench_without_sizes_runs_the_standard_plan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                         quick: bool) -> None:
+    """``buzzsim bench`` with no --sizes runs the full (or quick) plan and returns its folder
+    (it returned None once, and the command failed after installing the peers)."""
+    from benchmarks import suite
+    from sim.bench import run_bench
+
+    seen = []
+    monkeypatch.setattr(suite, "run_suite", lambda plan, out=None: seen.append(plan.name) or tmp_path)
+    assert run_bench(quick=quick) == tmp_path
+    assert seen == ["quick" if quick else "full"]

@@ -89,15 +89,16 @@ class FastEngine(Engine):
         #: several platforms: per row, the cross-posting probability of its platform
         cross_post = (np.repeat(layout.cross_post_p, layout.n_block).astype(np.float64) if layout is not None
                       else np.zeros(1, np.float64))
-        self.b_people = R.People(self.rho, self.role, self.is_target, self.interest, self.propensity, cross_post)
+        self.b_people = R.people_bundle(pop, self.rho, cross_post)
         self.b_state = R.State(
             self.sentiment, self.status, self.exposures, self.modifier, self.unfollowed, self._totals, self.lost
         )
         self.b_msgs = R.messages_bundle(msg)
         self.b_rule = R.rule_bundle(inputs.rules)
         self.b_cred = np.ascontiguousarray(inputs.rules.cred_role, dtype=np.float64)
+        # the reading tables, one per platform (one without several platforms), and their guides
         gtables = inputs.gtables if inputs.gtables is not None else inputs.gtable[None]
-        self.b_clock = (inputs.gtable, rd.phase_min / 60.0, rd.age_min / 60.0, float(rd.latency_h), gtables)
+        self.b_clock = K.reading_clock(gtables, rd.phase_min / 60.0, rd.age_min / 60.0, rd.latency_h)
         #: the feed's inputs (kernels.process_step): accounts followed per account, and
         #: each message's shares in the recent window (kept only when the feed ranks by engagement)
         r = inputs.rules

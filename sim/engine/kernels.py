@@ -32,6 +32,9 @@ import math
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from sim.engine import rule as R
 from sim.engine.rule import (  # noqa: F401  (the rule's constants, re-exported for the engine's users)
@@ -51,7 +54,35 @@ from sim.engine.rule import (  # noqa: F401  (the rule's constants, re-exported 
     update_sentiment,
 )
 from sim.model.population import BOT, KOL
-from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_uniform
+from sim.rng import STREAM_READ, STREAM_REPLY, STREAM_SHARE, hash_finish, hash_prefix, hash_uniform
+
+
+@intrinsic
+def prefetch(typingctx, arr, i, j):
+    """Hint the CPU to load element ``arr[i]`` (1-d; ``j`` ignored) or ``arr[i, j]``
+    (2-d) into the cache (``llvm.prefetch``, a read with high locality). It changes
+    nothing else: a prefetch never faults, and the caller passes valid indices."""
+    if not isinstance(arr, types.Array) or arr.ndim not in (1, 2):
+        return None
+    sig = types.void(arr, i, j)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        idx = [context.cast(builder, args[1], signature.args[1], types.intp)]
+        if aryty.ndim == 2:
+            idx.append(context.cast(builder, args[2], signature.args[2], types.intp))
+        ptr = cgutils.get_item_pointer2(context, builder, ary.data, cgutils.unpack_tuple(builder, ary.shape),
+                                        cgutils.unpack_tuple(builder, ary.strides), aryty.layout, idx,
+                                        wraparound=False, boundscheck=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 @nb.njit(cache=True)
@@ -87,6 +118,51 @@ def reading_delay(u, rate, gtable, phase_h, age_h, post_time, latency):
     return max(s, latency)
 
 
+#: cells per phase of the reading table's guide (:func:`reading_clock`)
+GUIDE_CELLS = 2048
+
+
+@nb.njit(cache=True)
+def reading_guide(gtable, cells):
+    """Guide of the reading table for :func:`process_step`'s delay search: for each
+    phase ``p``, the cumulative hazard's range ``[0, G[p, -1]]`` is cut into ``cells``
+    equal cells of width ``hx[p]``, and ``guide[p, c]`` is the first age index ``i >= 1``
+    with ``G[p, i] >= c hx[p]`` (``guide[p, cells]`` is the last index). A value ``x``
+    in cell ``c`` has its first index with ``G >= x`` in ``[guide[p, c], guide[p, c + 1]]``,
+    so the search looks at a cell instead of the whole row. Returns ``(guide, hx)``."""
+    n_ph, n = gtable.shape
+    guide = np.empty((n_ph, cells + 1), np.int32)
+    hx = np.empty(n_ph, np.float64)
+    for p in range(n_ph):
+        h = gtable[p, n - 1] / cells
+        hx[p] = h
+        i = 1
+        for c in range(cells):
+            e = c * h
+            while i < n - 1 and gtable[p, i] < e:
+                i += 1
+            guide[p, c] = i
+        guide[p, cells] = n - 1
+    return guide, hx
+
+
+def reading_clock(gtables: np.ndarray, phase_h: float, age_h: float, latency_h: float) -> tuple:
+    """The ``clock`` bundle of :func:`process_step`: the reading tables, their phase
+    and age steps (hours), the latency and the tables' guides (:func:`reading_guide`).
+
+    ``gtables`` holds one table per platform, shape ``(platforms, phases, ages)`` (one
+    platform without several platforms); the bundle stacks them as one table of
+    ``platforms × phases`` rows, row ``platform * phases + phase``, so the kernel picks
+    a post's row once and searches it as before.
+    """
+    g = np.ascontiguousarray(gtables, dtype=np.float64)
+    if g.ndim == 2:
+        g = g[None]
+    rows = g.reshape(g.shape[0] * g.shape[1], g.shape[2])
+    guide, hx = reading_guide(rows, GUIDE_CELLS)
+    return (rows, float(phase_h), float(age_h), float(latency_h), guide, hx, g.shape[1])
+
+
 # --------------------------------------------------------------------------- event queue
 #
 # Readings due in a later step wait in that step's *bucket* (a ring of buckets, one
@@ -108,6 +184,8 @@ def reading_delay(u, rate, gtable, phase_h, age_h, post_time, latency):
 
 #: events per chunk of the event queue
 CHUNK = 1024
+#: due readings ahead whose account lines are prefetched
+AHEAD_DUE = 4
 B_HEAD, B_TAIL, B_FILL, B_COUNT = 0, 1, 2, 3
 # the loop state of a step, ``loop`` in :func:`process_step`: next post to fan out,
 # posts, next due reading, readings created in the step, heap size, room asked for
@@ -276,7 +354,7 @@ def _sort_due(n, n_bits, r_time, r_acc, r_msg, r_src, t_time, t_acc, t_msg, t_sr
         lo = hi
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def _heap_push(h_time, h_seq, size, time, seq):
     """Push (time, seq) on a binary min-heap keyed by (time, seq) (the caller made room);
     returns the new size."""
@@ -293,7 +371,7 @@ def _heap_push(h_time, h_seq, size, time, seq):
     return size + 1
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def _heap_pop(h_time, h_seq, size):
     """Pop the minimum of the heap; returns (seq, new size)."""
     seq = h_seq[0]
@@ -358,7 +436,7 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
 
     The rule's inputs come in the bundles of :mod:`sim.engine.rule`: ``graph =
     (indptr, indices)``, ``people``, ``state``, ``msgs``, ``rule``, ``clock = (gtable,
-    phase_h, age_h, latency)`` (the reading table), ``tally`` (counters), and
+    phase_h, age_h, latency, guide, hx, n_phase)`` (the reading tables, :func:`reading_clock`), ``tally`` (counters), and
     ``cred_role`` (``RuleParams.cred_role``, credibility by role);
     ``rho_same`` is the session rate of every account when they share one (NaN
     otherwise). When ``record`` is true every share is appended to the share log
@@ -370,7 +448,7 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
 
     Several platforms (``rule.n_platforms > 1``, sim.model.platforms): rows are stacked
     by platform (``rule.n_block`` per platform); a follower's reading delay uses its
-    platform's table ``clock[4][platform]``; the per-platform counts go to
+    platform's rows of the reading table (row ``platform * n_phase + phase``); the per-platform counts go to
     ``tally.platform_aware``/``platform_shares``; a reply shows only on the platforms of
     ``msgs.platform_mask``; and a share is cross-posted to the account's other rows
     with probability ``people.cross_post`` (sim.engine.rule.cross_post_draw).
@@ -381,12 +459,15 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
     post_acc, post_msg, post_time = posts
     q_time, q_acc, q_msg, q_src, c_next, c_free = queue
     indptr, indices = graph
-    gtable, phase_h, age_h, latency, gtables = clock
+    gtable, phase_h, age_h, latency, guide, cell_w, n_phase = clock
+    n_age = gtable.shape[1]
+    n_cells = guide.shape[1] - 1
     log_msg, log_acc, log_src, log_time, log_n = log
     follows, recent = feed
     feed_limited = rule.feed_k > 0 and rule.feed_background > 0.0
     # the bundles' members as locals, once (attribute access in the loops costs, see sim.engine.rule)
-    rho, role, is_target, interest, propensity, cross_post = people
+    rho, role, is_target, interest, propensity = people.rho, people.role, people.is_target, people.interest, people.propensity
+    cross_post = people.cross_post
     sentiment, status, exposures, modifier, unfollowed, totals, lost = state
     static_hazard, nov_code, half_life, tau, alpha, start_h = (
         msgs.static_hazard, msgs.nov_code, msgs.half_life, msgs.tau, msgs.alpha, msgs.start_h)
@@ -432,6 +513,15 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             exposures_count[0] += end - start
             post_step = step_of_time(tp, dt)
             from_brand = v == brand_node
+            # the post's row of the reading table and its guide (reading_delay, written
+            # out: the window test first, then a search within one cell of the guide)
+            phase = int(math.floor((tp % 24.0) / phase_h + 1e-9)) % n_phase
+            if n_plat > 1:  # the post clock of v's platform (its followers are on it too)
+                phase += (v // n_block) * n_phase
+            g_last = gtable[phase, n_age - 1]
+            h_cell = cell_w[phase]
+            inv_cell = 1.0 / h_cell if h_cell > 0.0 else 0.0
+            read_prefix = hash_prefix(key, STREAM_READ, post_step, m)
             for j in range(start, end):
                 w = indices[j]
                 r = rho_same if not math.isnan(rho_same) else rho[w]  # one load less when all alike
@@ -443,13 +533,29 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                 if rv == math.inf:
                     d = latency  # always online: reads at the earliest possible moment
                 else:
-                    u = hash_uniform(key, STREAM_READ, post_step, m, w, v)
-                    if n_plat > 1:  # the post clock of w's platform
-                        d = reading_delay(u, rv, gtables[w // n_block], phase_h, age_h, tp, latency)
+                    x = -math.log(hash_finish(read_prefix, w, v)) / rv
+                    if x > g_last:
+                        continue  # does not read within the feed window
+                    if x <= 0.0:
+                        d = latency
                     else:
-                        d = reading_delay(u, rv, gtable, phase_h, age_h, tp, latency)
-                    if d < 0.0:
-                        continue
+                        c = min(int(x * inv_cell), n_cells - 1)
+                        while c > 0 and c * h_cell > x:
+                            c -= 1
+                        while c < n_cells - 1 and (c + 1) * h_cell < x:
+                            c += 1
+                        lo = guide[phase, c]
+                        hi = guide[phase, c + 1]
+                        while lo < hi:
+                            mid = (lo + hi) // 2
+                            if gtable[phase, mid] >= x:
+                                hi = mid
+                            else:
+                                lo = mid + 1
+                        g0 = gtable[phase, lo - 1]
+                        width = gtable[phase, lo] - g0
+                        frac = (x - g0) / width if width > 0.0 else 0.0
+                        d = max((lo - 1 + frac) * age_h, latency)
                 if feed_limited:
                     # limited attention: is the post among the top k of the session?
                     pk = R.feed_keep_probability(rule, follows[w], d, recent[m])
@@ -487,6 +593,10 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             v = r_acc[i_due]
             m = r_msg[i_due]
             src = r_src[i_due]
+            if i_due + AHEAD_DUE < n_due:
+                pv, pm = r_acc[i_due + AHEAD_DUE], r_msg[i_due + AHEAD_DUE]
+            else:
+                pv, pm = -1, 0
             i_due += 1
         elif size > 0:
             e, size = _heap_pop(h_time, h_seq, size)
@@ -494,9 +604,27 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             v = s_acc[e]
             m = s_msg[e]
             src = s_src[e]
+            if size > 0:
+                pv, pm = s_acc[h_seq[0]], s_msg[h_seq[0]]
+            else:
+                pv, pm = -1, 0
         else:
             loop[L_POST], loop[L_NPOSTS], loop[L_DUE], loop[L_NS], loop[L_HEAP] = k, n_posts, i_due, n_s, size
             return DONE
+        if pv >= 0:
+            # the account lines a coming reading will touch (a reading waits mostly on memory)
+            prefetch(status, pm, pv)
+            prefetch(exposures, pm, pv)
+            prefetch(sentiment, pv, 0)
+            prefetch(is_target, pv, 0)
+            prefetch(modifier, pm, pv)
+            prefetch(propensity, pv, 0)
+            prefetch(interest, pv, 0)
+            prefetch(role, pv, 0)
+            if effect_target[pm] >= 0:
+                prefetch(modifier, effect_target[pm], pv)
+            if reply_of[pm] >= 0:
+                prefetch(status, reply_of[pm], pv)
         st = status[m, v]
         if st >= SHARED:
             continue
@@ -555,8 +683,7 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                                alpha[m])
         if lam <= 0.0:
             continue
-        lam = R.share_hazard(lam, rule, relevance_weight[m], valence[m], interest[v], sentiment[v], n_exp, cred,
-                             propensity[v], modifier[m, v])
+        lam = R.share_hazard(lam, rule, relevance_weight[m], valence[m], people, state, m, v, n_exp, cred)
         u = hash_uniform(key, STREAM_SHARE, step_of_time(tr, dt), m, v, src)
         if u < R.share_probability(lam):
             status[m, v] = SHARED

@@ -22,13 +22,15 @@ as plain structs; attribute access costs nothing):
   :func:`share_hazard`) and the reference engine alike;
 * :class:`Tally` — the counters the rule adds to.
 
-**Adding a factor to the share hazard** whose parameter is a rule scalar means
-editing :func:`share_hazard` (both fast paths call it; it reads ``rule.<name>``),
-``Account.read`` in the reference engine, and the parameter table (a field of
-``RuleParams`` declared with its ``[dynamics]`` key, and that key in the scenario
-schema and docs). If the factor depends on the reader, say so in
-:func:`reader_independent` too (it is next to the hazard). A factor that needs a new
-per-account or per-message array must also be loaded at the two call sites.
+**Adding a factor to the share hazard** means editing :func:`share_hazard` (both
+fast paths call it with the bundles; it reads ``rule.<name>``, ``people.<name>[v]``,
+``state.<name>[v]``), ``Account.read`` in the reference engine, and the parameter
+table: a rule scalar is a field of ``RuleParams`` declared with its ``[dynamics]``
+key (and that key in the scenario schema and docs); a per-account array is an
+attribute of ``Population`` named in :data:`PEOPLE_FIELDS` (:func:`people_bundle`
+builds the bundle from it, in one place). If the factor depends on the reader, say
+so in :func:`reader_independent` too (it is next to the hazard). The call sites do
+not change (docs/architecture.md, "Adding a factor to the share hazard").
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ __all__ = [
     "EXPOSURE_CAP",
     "MESSAGE_FIELDS",
     "ORIGIN",
+    "PEOPLE_FIELDS",
     "SHARED",
     "STREAM_ANNOY",
     "STREAM_CROSS",
@@ -70,6 +73,7 @@ __all__ = [
     "messages_bundle",
     "modifier_factor",
     "novelty_at",
+    "people_bundle",
     "platform_row",
     "poisson_cdf",
     "reader_independent",
@@ -110,9 +114,14 @@ def credibility_by_role(peer: float, kol: float, brand: float, media: float) -> 
 
 # --------------------------------------------------------------------------- bundles
 
-#: ``cross_post``: per row, the probability that a share made on it is also posted on
-#: the account's row of each other platform (several platforms; zeros otherwise)
-People = namedtuple("People", ["rho", "role", "is_target", "interest", "propensity", "cross_post"])
+#: per-account arrays of :class:`sim.model.population.Population` the rule reads, by
+#: name: :func:`people_bundle` puts them in :class:`People` (after ``rho``), and the
+#: kernels pass the bundle whole to :func:`share_hazard`, so a per-account factor is
+#: one name here, not a load at each call site. ``cross_post`` (last): per row, the
+#: probability that a share made on it is also posted on the account's row of each
+#: other platform (several platforms; zeros otherwise)
+PEOPLE_FIELDS = ("role", "is_target", "interest", "propensity")
+People = namedtuple("People", ["rho", *PEOPLE_FIELDS, "cross_post"])
 State = namedtuple("State", ["sentiment", "status", "exposures", "modifier", "unfollowed", "totals", "lost"])
 #: arrays of :class:`sim.model.messages.MessageTable` the rule reads (changed in place during a run)
 MESSAGE_FIELDS = (
@@ -144,6 +153,16 @@ def rule_bundle(params) -> tuple:
     """:class:`Rule` from a :class:`~sim.engine.base.RuleParams` (ints as int, the rest float)."""
     return Rule(*(int(getattr(params, f.name)) if f.type in ("int", int) else float(getattr(params, f.name))
                   for f in _scalar_fields()))
+
+
+def people_bundle(population, rho: np.ndarray, cross_post: np.ndarray | None = None) -> tuple:
+    """:class:`People` of a :class:`~sim.model.population.Population`: the session
+    rates ``rho``, the population's :data:`PEOPLE_FIELDS` arrays (the same arrays,
+    C-contiguous) and the per-row cross-posting probabilities (several platforms;
+    default: none)."""
+    if cross_post is None:
+        cross_post = np.zeros(1, np.float64)
+    return People(rho, *(np.ascontiguousarray(getattr(population, f)) for f in PEOPLE_FIELDS), cross_post)
 
 
 def messages_bundle(table) -> tuple:
@@ -222,7 +241,7 @@ def annoy_probability(annoy_rate, n_exp, growth):
     return -math.expm1(-annoy_rate * n_exp**growth) if annoy_rate < math.inf else 1.0
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def update_sentiment(v, new_s, sentiment, is_target, totals, lost, band, lost_threshold):
     """Set ``sentiment[v]`` and keep the running totals (sum, positives, negatives,
     target customers lost) exact without a pass over the population.
@@ -240,7 +259,7 @@ def update_sentiment(v, new_s, sentiment, is_target, totals, lost, band, lost_th
     sentiment[v] = new_s
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def first_reading_effects(
     v, m, cred, status, modifier, sentiment, is_target, totals, lost, impact, effect_target, effect_mult,
     effect_shared_weight, band, lost_threshold,
@@ -274,20 +293,23 @@ def weighted_hazard(lam, cred, propensity, modifier):
 
 
 @nb.njit(inline="always", cache=True)
-def share_hazard(lam, rule, relevance_weight, valence, interest, sentiment, n_exp, cred, propensity, modifier):
-    """The share hazard of a reading, from the message's factor ``lam``
-    (:func:`message_hazard`): × relevance ``(1 - w) + w × interest`` (brand content) ×
-    mood ``exp(strength × valence × sentiment)`` × social reinforcement
-    ``(n_exp / ref)^gamma`` × credibility × propensity × modifier (docs/model.md,
-    "Sharing"). Arguments: the :class:`Rule` bundle, the message's values
-    (``relevance_weight``, ``valence``) and the reader's at this reading."""
+def share_hazard(lam, rule, relevance_weight, valence, people, state, m, v, n_exp, cred):
+    """The share hazard of reader ``v``'s reading of message ``m``, from the message's
+    factor ``lam`` (:func:`message_hazard`): × relevance ``(1 - w) + w × interest``
+    (brand content) × mood ``exp(strength × valence × sentiment)`` × social
+    reinforcement ``(n_exp / ref)^gamma`` × credibility × propensity × modifier
+    (docs/model.md, "Sharing"). Arguments: the :class:`Rule` bundle, the message's
+    values (``relevance_weight``, ``valence``), the :class:`People` and :class:`State`
+    bundles (the reader's values are read here, so a per-account factor is added here
+    and in :data:`PEOPLE_FIELDS`, not at the callers), the reading's exposure count
+    and source credibility."""
     if relevance_weight > 0.0:
-        lam *= (1.0 - relevance_weight) + relevance_weight * interest
+        lam *= (1.0 - relevance_weight) + relevance_weight * people.interest[v]
     if valence != 0 and rule.mood_strength > 0.0:
-        lam *= math.exp(rule.mood_strength * valence * sentiment)
+        lam *= math.exp(rule.mood_strength * valence * state.sentiment[v])
     if rule.reinforcement > 0.0:
         lam *= (n_exp / rule.reinforcement_ref) ** rule.reinforcement
-    return weighted_hazard(lam, cred, propensity, modifier)
+    return weighted_hazard(lam, cred, people.propensity[v], state.modifier[m, v])
 
 
 @nb.njit(inline="always", cache=True)

@@ -100,8 +100,8 @@ def read_posts(k, n_posts, n_s, t, dt, key, posts, shares, graph, people, all_on
     indptr, indices = graph
     latency = clock[3]
     # the bundles' members as locals, once (attribute access in the loops costs, see sim.engine.rule)
-    rho, role, is_target, interest, propensity, _cross_post = people
-    sentiment, status, exposures, modifier = state.sentiment, state.status, state.exposures, state.modifier
+    rho, role, is_target = people.rho, people.role, people.is_target
+    status, exposures = state.status, state.exposures
     static_hazard, nov_code, half_life, tau, alpha, start_h, nov_start = (
         msgs.static_hazard, msgs.nov_code, msgs.half_life, msgs.tau, msgs.alpha, msgs.start_h, msgs.nov_start)
     sponsored, relevance_weight, valence = msgs.sponsored, msgs.relevance_weight, msgs.valence
@@ -162,8 +162,7 @@ def read_posts(k, n_posts, n_s, t, dt, key, posts, shares, graph, people, all_on
                 n_target += is_target[w]
             if not same_for_all and base > 0.0:
                 p_post = R.share_probability(R.share_hazard(
-                    base, rule, relevance_weight[m], valence[m], interest[w], sentiment[w], n_exp, cred,
-                    propensity[w], modifier[m, w]))
+                    base, rule, relevance_weight[m], valence[m], people, state, m, w, n_exp, cred))
             if hash_finish(prefix, w, v) < p_post:
                 status[m, w] = SHARED
                 n_kol += role[w] == KOL
