@@ -77,7 +77,10 @@ class BuzzModel(mesa.Model):
         A prebuilt follower graph used instead of building the one of
         ``scenario.graph`` (many runs on one large graph; the graph's own seed stream
         is then unused, the rest of the run's draws are unchanged). A networkx graph
-        is converted (:func:`sim.graph.from_networkx`).
+        is converted (:func:`sim.graph.from_networkx`). Pass the graph as built
+        (:func:`sim.graph.build_graph` or a file), not a model's
+        ``population.graph``: that one already holds the accounts the model adds
+        (the brand, bought followers), which would be added a second time.
     """
 
     def __init__(self, scenario: Scenario, seed: int, engine: str = "fast", graph: FollowerGraph | None = None):
