@@ -55,6 +55,8 @@ def test_tail_requirement_within_0_3():
     data = PowerLawFit(2.0, 0.03, 50, 500, 0.02, "KS")
     assert tail_requirement(data, PowerLawFit(2.25, 0.1, 50, 80, 0.05, "given"), data_label="h", setting="x").met
     assert not tail_requirement(data, PowerLawFit(2.4, 0.1, 50, 80, 0.05, "given"), data_label="h", setting="x").met
+    few = tail_requirement(data, PowerLawFit(2.0, 0.4, 50, 5, 0.1, "given"), data_label="h", setting="x")
+    assert not few.met and "only 5 model cascades" in few.detail
     assert not tail_requirement(data, PowerLawFit(float("nan"), float("nan"), 50, 1, float("nan"), "given"),
                                 data_label="h", setting="x").met
 
@@ -92,3 +94,23 @@ def test_sample_with_reused_graphs_is_reproducible():
     b = sample_model(scn, n_cascades=5, min_size=1, horizon_h=12, seed=3, max_runs=4, graphs=2)
     assert a.runs == b.runs and np.array_equal(a.sizes_all, b.sizes_all)
     pd.testing.assert_frame_equal(a.nodes, b.nodes)
+
+
+def test_reused_graph_gives_the_numbers_of_a_fresh_one(monkeypatch):
+    from sim.graph import cache
+    from sim.run.replicates import simulate_task
+
+    monkeypatch.setattr(cache, "MIN_CACHED_ACCOUNTS", 0)
+    cache.clear_cache()
+    scn = load_scenario({"graph": {"n": 800}, "brand": {"enabled": False},
+                         "messages": [{"name": "post", "origin": "random", "n_origins": 3, "virality": 2.0}],
+                         "run": {"horizon_h": 24}})
+    fresh = simulate_task((0, 0, scn, 5, "fast"))[2]
+    first = simulate_task((0, 0, scn, 5, "fast", True))[2]
+    again = simulate_task((1, 0, scn, 5, "fast", True))[2]
+    other = simulate_task((0, 1, scn, 6, "fast", True))[2]
+    same = lambda a, b: pd.Series(a, dtype=object).equals(pd.Series(b, dtype=object))  # noqa: E731 (NaN == NaN)
+    assert same(fresh, first) and same(fresh, again)
+    assert not same(other, fresh)
+    assert cache.cache_info() == {"hits": 1, "misses": 2, "graphs": 2}
+    cache.clear_cache()
