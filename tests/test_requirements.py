@@ -46,6 +46,11 @@ def test_a_requirement_can_fail(model, failing):
     assert format_requirement(reqs[failing]).startswith("NOT MET")
 
 
+def test_too_few_model_cascades_fail_every_requirement():
+    reqs = data_requirements(DATA, _table(0.6, 0.9, 3, 2.3, n=3), data_label="d", setting="x")
+    assert [r.met for r in reqs] == [False] * 4 and all("only 3 qualifying" in r.detail for r in reqs)
+
+
 def test_no_model_cascade_fails_every_requirement():
     reqs = data_requirements(DATA, _table(0.6, 0.9, 3, 2.3).iloc[:0], data_label="d", setting="x")
     assert [r.met for r in reqs] == [False] * 4

@@ -58,6 +58,8 @@ __all__ = [
 TOLERANCE_SHARE = 0.1
 #: size tail: |alpha_model - alpha_data| at most this
 TOLERANCE_TAIL = 0.3
+#: fewest qualifying model cascades for a median to be judged
+MIN_CASCADES = 10
 #: fewest model cascades in the tail for its exponent to be judged (as the KS choice of xmin)
 MIN_TAIL = 50
 #: shares a single post must reach at 10^6 accounts
@@ -113,21 +115,23 @@ def data_requirements(data: pd.DataFrame, model: pd.DataFrame, *, data_label: st
     """
     out: list[Requirement] = []
     n = len(model)
+    few = n < MIN_CASCADES
+    note = f"only {n} qualifying model cascade{'s' if n != 1 else ''} (a median needs ≥ {MIN_CASCADES})" if few else ""
     for col, label in (("within_1h", "share within 1 h"), ("within_8h", "share within 8 h")):
         d, m = _q(data[col], 0.5), _q(model[col], 0.5) if n else float("nan")
-        ok = bool(np.isfinite(m) and abs(m - d) <= TOLERANCE_SHARE + 1e-12)
+        ok = bool(not few and np.isfinite(m) and abs(m - d) <= TOLERANCE_SHARE + 1e-12)
+        detail = "; ".join(x for x in (f"|Δ| = {abs(m - d):.2f}" if np.isfinite(m) else "", note) if x)
         out.append(Requirement(
             f"{data_label}: per-cascade median {label}", f"{m:.2f}" if np.isfinite(m) else "no model cascade",
-            f"{d:.2f} ± {TOLERANCE_SHARE:g}", ok if n else False,
-            f"|Δ| = {abs(m - d):.2f}" if np.isfinite(m) else "", setting))
+            f"{d:.2f} ± {TOLERANCE_SHARE:g}", ok, detail, setting))
     for col, label, digits in (("depth_max", "depth", 1), ("structural_virality", "structural virality", 2)):
         lo, hi = _q(data[col], 0.25), _q(data[col], 0.75)
         m = _q(model[col], 0.5) if n else float("nan")
-        ok = bool(np.isfinite(m) and lo - 1e-12 <= m <= hi + 1e-12)
+        ok = bool(not few and np.isfinite(m) and lo - 1e-12 <= m <= hi + 1e-12)
         out.append(Requirement(
             f"{data_label}: median {label}", f"{m:.{digits}f}" if np.isfinite(m) else "no model cascade",
             f"in the data's IQR {lo:.{digits}f}–{hi:.{digits}f} (median {_q(data[col], 0.5):.{digits}f})",
-            ok, "", setting))
+            ok, note, setting))
     return out
 
 
