@@ -17,9 +17,11 @@ __all__ = ["SETTINGS", "Setting"]
 class Setting:
     """A named model setting: scenario keys laid over the sampled scenario.
 
-    ``overrides`` apply to single posts (message 0 is the post); ``population`` and
-    ``graph`` keys among them also apply to the complaint (``crisis_response``) in
-    :func:`complaint_scaling`; message keys do not (the complaint has its own).
+    ``overrides`` apply to single posts (message 0 is the post); ``population``,
+    ``graph`` (but ``graph.n``), ``feed`` and ``dynamics`` keys among them also apply
+    to the complaint (``crisis_response``) in
+    :func:`sim.calibration.requirements.complaint_scaling`; message keys do not (the
+    complaint has its own).
     """
 
     name: str
@@ -28,9 +30,9 @@ class Setting:
     source: str = ""
 
     def crisis_overrides(self) -> dict[str, Any]:
-        """The keys that carry over to the complaint scenario (population, graph)."""
-        return {k: v for k, v in self.overrides.items() if k.startswith(("population.", "graph."))
-                and k != "graph.n"}
+        """The keys that carry over to the complaint scenario (population, graph, feed, dynamics)."""
+        return {k: v for k, v in self.overrides.items()
+                if k.startswith(("population.", "graph.", "feed.", "dynamics.")) and k != "graph.n"}
 
 
 _BROADCAST = {
