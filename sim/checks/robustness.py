@@ -23,7 +23,13 @@ differences the rules judge are paired, as in the library itself.
 
 Only the variants a claim's checks compare are run (found from the checks'
 numbers on the library's own runs), and each setting gets ``replicates`` paired
-replicates (the library's default: :data:`REPLICATES`).
+replicates (the library's default: :data:`REPLICATES`, more for the claims in
+:data:`CLAIM_REPLICATES` — F2 and F3 compare bimodal crisis outcomes).
+
+Cost (measured 2026-12-01, 2 cores): a run of the grid costs about 1 s of wall
+time on average (10⁴: 0.2 s, 10⁵: 0.4 s, 10⁶: 1–5 s, the graph built once per
+replicate and setting, see :class:`ReusingGraphs`); F2 and F3 together run 9
+variants × 9 settings, 78 s per replicate.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from sim.sweep.run import run_sweep
 __all__ = [
     "GRID",
     "QUICK_GRID",
+    "CLAIM_REPLICATES",
     "REPLICATES",
     "Setting",
     "checked_variants",
@@ -65,8 +72,10 @@ QUICK_GRID: dict[str, tuple[Any, ...]] = {
     "graph.kind": ("scale_free", "communities", "small_world"),
 }
 #: Paired replicates per variant and setting (full and quick).
-REPLICATES = 6
+REPLICATES = 4
 QUICK_REPLICATES = 2
+#: Claims that get more replicates per setting (bimodal outcomes: a complaint fizzles or spreads)
+CLAIM_REPLICATES: dict[str, int] = {"F2": 8, "F3": 8}
 
 
 @dataclass(frozen=True)
@@ -210,7 +219,8 @@ def judge_grid(
     quick : bool
         :data:`QUICK_GRID` and :data:`QUICK_REPLICATES` unless given.
     design, grid, replicates
-        See :func:`design_settings`; replicates per variant and setting.
+        See :func:`design_settings`; replicates per variant and setting (default
+        :data:`REPLICATES`, or the claim's :data:`CLAIM_REPLICATES`).
     workers, scheduler
         As for :func:`sim.sweep.run_sweep`.
     resume : bool
@@ -228,7 +238,12 @@ def judge_grid(
         differs from the library's own verdict]}``.
     """
     grid = grid or (QUICK_GRID if quick else GRID)
-    R = replicates or (QUICK_REPLICATES if quick else REPLICATES)
+    if replicates:
+        R: int | dict[str, int] = replicates
+    elif quick:
+        R = QUICK_REPLICATES
+    else:
+        R = {c.id: CLAIM_REPLICATES.get(c.id, REPLICATES) for c in claims}
     settings = design_settings(grid, design)
     out = Path(out)
     cache: dict[tuple[str, str, Setting], pd.DataFrame] = {}
@@ -244,12 +259,14 @@ def judge_grid(
 
 
 def _judge_all(
-    claims: Sequence[Any], runsets: Mapping[str, Any], settings: list[Setting], out: Path, R: int, ex: Any,
+    claims: Sequence[Any], runsets: Mapping[str, Any], settings: list[Setting], out: Path,
+    reps: int | Mapping[str, int], ex: Any,
     resume: bool, judge: Callable[[Any, pd.DataFrame], tuple[str, list[Any]]], cache: dict[Any, pd.DataFrame],
     design: str, grid: Mapping[str, Sequence[Any]], log: Callable[[str], None] | None,
 ) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for c in claims:
+        R = int(reps if isinstance(reps, int) else reps[c.id])
         rs = runsets[c.scenario]
         base_verdict, base_checks = judge(c, rs.runs)
         names = checked_variants(base_checks)
@@ -260,12 +277,15 @@ def _judge_all(
         t0 = time.monotonic()
         for si, st in enumerate(settings):
             folder = out / c.scenario / f"s{si}-{'-'.join(str(v) for _, v in st.overrides)}"
-            todo = {n: scn for n, scn in scns.items() if (c.scenario, n, st) not in cache}
+            # one folder per replicate count: a claim with more replicates does not resume another's sweep
+            if not isinstance(reps, int) and len(set(reps.values())) > 1:
+                folder = folder.with_name(f"{folder.name}-r{R}")
+            todo = {n: scn for n, scn in scns.items() if (c.scenario, n, st, R) not in cache}
             if todo:  # a variant two claims share (e.g. "apologize 4h" of F2 and F3) runs once
                 runs = _run_cell(todo, st, folder, replicates=R, executor=ex, resume=resume)
                 for n, g in runs.groupby("variant", sort=False):
-                    cache[(c.scenario, n, st)] = g
-            cell_runs = pd.concat([cache[(c.scenario, n, st)] for n in names], ignore_index=True)
+                    cache[(c.scenario, n, st, R)] = g
+            cell_runs = pd.concat([cache[(c.scenario, n, st, R)] for n in names], ignore_index=True)
             verdict, checks = judge(c, cell_runs)
             failed = [k for k in checks if not k.passed]
             cells.append({
