@@ -159,7 +159,7 @@ def tail_requirement(fd: PowerLawFit, fm: PowerLawFit, *, data_label: str, setti
 def single_posts_at_scale(base: Scenario, setting: Setting, *, n: int = 1_000_000, runs: int = 40,
                           graphs: int = 2, horizon_h: float = 168.0, seed: int = 0,
                           progress: bool = False) -> Requirement:
-    """Single posts by the 20 largest accounts of an ``n``-account graph: does one reach 10^3 shares?
+    """Single posts by the largest accounts (the KOLs) of an ``n``-account graph: does one reach 10^3 shares?
 
     The largest cascades of single posts are those of the largest accounts; a random
     account is one of them with probability 20 / n, so posts from random accounts
@@ -176,7 +176,7 @@ def single_posts_at_scale(base: Scenario, setting: Setting, *, n: int = 1_000_00
     return Requirement(
         f"single posts at {n:,} accounts reach ≥ {SCALE_SHARES:,} shares", f"largest {top:,} shares",
         f"≥ {SCALE_SHARES:,}", top >= SCALE_SHARES,
-        f"{runs} posts by the 20 largest accounts ({graphs} graphs), median "
+        f"{runs} posts by the {scn.population.n_kols} largest accounts ({graphs} graphs), median "
         f"{int(np.median(shares)) if shares.size else 0:,} shares, {reach:.0%} reach {SCALE_SHARES:,}; "
         f"{horizon_h:g} h; {sample.seconds:.0f} s",
         setting.name)
