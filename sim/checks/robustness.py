@@ -75,7 +75,7 @@ QUICK_GRID: dict[str, tuple[Any, ...]] = {
 REPLICATES = 4
 QUICK_REPLICATES = 2
 #: Claims that get more replicates per setting (bimodal outcomes: a complaint fizzles or spreads)
-CLAIM_REPLICATES: dict[str, int] = {"F2": 8, "F3": 8}
+CLAIM_REPLICATES: dict[str, int] = {"F2": 10, "F3": 10}
 
 
 @dataclass(frozen=True)
@@ -288,8 +288,12 @@ def _judge_all(
             cell_runs = pd.concat([cache[(c.scenario, n, st, R)] for n in names], ignore_index=True)
             verdict, checks = judge(c, cell_runs)
             failed = [k for k in checks if not k.passed]
+            spread = (float(pd.to_numeric(cell_runs["negative_spread"], errors="coerce").mean())
+                      if "negative_spread" in cell_runs.columns else None)
             cells.append({
                 "setting": st.label, **dict(st.overrides), "verdict": verdict,
+                # crisis claims: share of the cell's runs in which the complaint spread
+                "p_spread": spread,
                 "failed": [_failure(k) for k in failed],
                 # every failed check still points the claimed way: too few replicates
                 # (or too small an effect) to tell, rather than a reversal
@@ -358,18 +362,32 @@ def robustness_markdown(claim_id: str, rob: Mapping[str, Any]) -> str:
         "difference points the claimed way (too few replicates or too small an effect to tell); "
         "the rest show no difference or the opposite."),
         "",
-        "| graph size | mean degree | kind | verdict | failed checks |",
-        "|---:|---:|---|---|---|",
     ]
+    crisis = any(cell.get("p_spread") is not None for cell in rob["cells"])
+    if crisis:
+        lines += ["| graph size | mean degree | kind | P(spread) | verdict | failed checks |",
+                  "|---:|---:|---|---:|---|---|"]
+    else:
+        lines += ["| graph size | mean degree | kind | verdict | failed checks |", "|---:|---:|---|---|---|"]
     for cell in rob["cells"]:
         failed = "; ".join(cell["failed"]) or "—"
         n = cell.get("graph.n")
         deg = cell.get("graph.mean_degree")
+        verdict = cell["verdict"] + (" (underpowered)" if cell.get("underpowered") else "")
+        p = cell.get("p_spread")
+        mid = (f" {p:.2f} |" if p is not None else " – |") if crisis else ""
         lines.append(
-            f"| {int(n):,} | {deg:g} | {cell.get('graph.kind')} | {cell['verdict']} | {failed} |"
+            f"| {int(n):,} | {deg:g} | {cell.get('graph.kind')} |{mid} {verdict} | {failed} |"
             if n is not None and deg is not None and not (isinstance(deg, float) and math.isnan(deg))
-            else f"| {cell['setting']} | | | {cell['verdict']} | {failed} |"
+            else f"| {cell['setting']} | | |{mid} {verdict} | {failed} |"
         )
+    if crisis:
+        fizzle = [cell["setting"] for cell in rob["cells"] if cell["verdict"] != "holds"
+                  and cell.get("p_spread") is not None and cell["p_spread"] < 0.25]
+        lines += ["", "*P(spread)*: share of the setting's runs (all variants compared) in which the complaint "
+                  "spread (at least 10 shares)."
+                  + (f" Where it rarely spreads ({'; '.join(fizzle)}) no response can matter: the claim "
+                     "cannot be tested there rather than failing." if fizzle else "")]
     if rob["flips"]:
         lines += ["", f"Flips (verdict differs from the defaults' \"{rob['verdict_at_defaults']}\"): "
                   + "; ".join(rob["flips"]) + "."]
