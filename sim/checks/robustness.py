@@ -74,6 +74,8 @@ QUICK_GRID: dict[str, tuple[Any, ...]] = {
 #: Paired replicates per variant and setting (full and quick).
 REPLICATES = 4
 QUICK_REPLICATES = 2
+#: a mean paired difference below this share of the larger of the two variants' means is no difference
+NO_DIFFERENCE = 0.01
 #: Claims that get more replicates per setting (bimodal outcomes: a complaint fizzles or spreads)
 CLAIM_REPLICATES: dict[str, int] = {"F2": 10, "F3": 10}
 
@@ -323,7 +325,15 @@ def _claimed_way(check: Any) -> bool:
     d = nums.get("difference")
     if "high" not in nums or not isinstance(d, Mapping) or d.get("mean") is None:
         return False
-    return float(d["mean"]) > 0
+    return float(d["mean"]) > 0 and not _negligible(nums)
+
+
+def _negligible(nums: Mapping[str, Any]) -> bool:
+    """The paired difference is below :data:`NO_DIFFERENCE` of the larger variant mean."""
+    d = nums.get("difference") or {}
+    scale = max(abs(float(nums.get("mean_high") or 0.0)), abs(float(nums.get("mean_low") or 0.0)))
+    mean = float(d.get("mean") or 0.0)
+    return abs(mean) <= NO_DIFFERENCE * scale if scale > 0 else mean == 0.0
 
 
 def _failure(check: Any) -> str:
@@ -337,7 +347,8 @@ def _failure(check: Any) -> str:
     if not math.isfinite(mean):
         return f"{check.what} (difference n/a)"
     if "high" in check.numbers:  # greater(): claimed high - low > 0
-        way = "claimed direction, CI includes 0" if mean > 0 else "opposite direction" if mean < 0 else "no difference"
+        way = ("no difference" if _negligible(check.numbers) else
+               "claimed direction, CI includes 0" if mean > 0 else "opposite direction")
     else:
         way = "outside tolerance"
     return f"{check.what} [difference {mean:,.0f} ({lo:,.0f} to {hi:,.0f}): {way}]"
