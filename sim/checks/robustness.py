@@ -74,8 +74,9 @@ QUICK_GRID: dict[str, tuple[Any, ...]] = {
 #: Paired replicates per variant and setting (full and quick).
 REPLICATES = 4
 QUICK_REPLICATES = 2
-#: a mean paired difference below this share of the larger of the two variants' means is no difference
-NO_DIFFERENCE = 0.01
+#: a mean paired difference within this share of the larger of the two variants' means is no difference
+#: (e.g. one account in one replicate of ten, where the complaint reaches 8 accounts on average)
+NO_DIFFERENCE = 0.05
 #: Claims that get more replicates per setting (bimodal outcomes: a complaint fizzles or spreads)
 CLAIM_REPLICATES: dict[str, int] = {"F2": 10, "F3": 10}
 
@@ -351,7 +352,12 @@ def _failure(check: Any) -> str:
                "claimed direction, CI includes 0" if mean > 0 else "opposite direction")
     else:
         way = "outside tolerance"
-    return f"{check.what} [difference {mean:,.0f} ({lo:,.0f} to {hi:,.0f}): {way}]"
+    return f"{check.what} [difference {_num(mean)} ({_num(lo)} to {_num(hi)}): {way}]"
+
+
+def _num(x: float) -> str:
+    """A difference for the table: thousands separated, small values with two significant digits."""
+    return f"{x:,.0f}" if abs(x) >= 10 or x == 0 else f"{x:.2g}"
 
 
 def _design_text(design: str, grid: Mapping[str, Sequence[Any]]) -> str:
