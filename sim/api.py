@@ -49,6 +49,7 @@ def simulate(
     config: str | Path | dict[str, Any] | Scenario,
     seed: int | None = None,
     engine: str | None = None,
+    graph: Any = None,
 ) -> Result:
     """Run one scenario once.
 
@@ -62,6 +63,9 @@ def simulate(
         and seed give identical numbers whatever the engine's thread count.
     engine : {"fast", "reference"}, optional
         Default: ``run.engine`` of the scenario.
+    graph : FollowerGraph or networkx.Graph, optional
+        A prebuilt follower graph instead of the scenario's ``[graph]`` (see
+        :func:`build_model`); the rest of the run's draws are unchanged.
 
     Returns
     -------
@@ -82,7 +86,7 @@ def simulate(
     """
 
     t0 = time.perf_counter()
-    model = build_model(config, seed, engine)
+    model = build_model(config, seed, engine, graph=graph)
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()

@@ -60,3 +60,23 @@ def test_library_quick_writes_the_robustness_table(tmp_path):
     assert isinstance(v["robust"], bool) and v["robustness"]["settings"] == 9
     assert f"holds in **{v['robustness']['holds_in']} of 9**" in readme
     assert "| graph size | mean degree | kind | verdict | failed checks |" in readme
+
+
+def test_crisis_table_shows_where_the_complaint_fizzles():
+    from sim.checks.robustness import robustness_markdown
+
+    cell = {"graph.n": 10_000, "graph.mean_degree": 6, "graph.kind": "small_world", "failed": ["x"],
+            "underpowered": True}
+    rob = {"holds_in": 1, "settings": 2, "design": "d", "replicates": 8, "variants": ["a", "b"],
+           "underpowered_in": 1, "verdict_at_defaults": "holds", "flips": ["n=10,000, degree 6, small_world"],
+           "cells": [{**cell, "setting": "n=10,000, degree 6, small_world", "verdict": "does not hold",
+                      "p_spread": 0.1},
+                     {**cell, "setting": "n=10,000, degree 15, communities", "graph.mean_degree": 15,
+                      "graph.kind": "communities", "verdict": "holds", "p_spread": 0.9, "failed": [],
+                      "underpowered": False}]}
+    text = robustness_markdown("F2", rob)
+    assert "| P(spread) |" in text
+    assert "| 10,000 | 6 | small_world | 0.10 | does not hold (underpowered) | x |" in text
+    assert "rarely spreads (n=10,000, degree 6, small_world)" in text
+    rob["cells"] = [{k: v for k, v in c.items() if k != "p_spread"} for c in rob["cells"]]
+    assert "P(spread)" not in robustness_markdown("F5", rob)

@@ -27,6 +27,15 @@ from sim.analysis.cascade_stats import (
     log_ccdf,
     per_cascade,
 )
+from sim.calibration.requirements import (
+    SETTINGS,
+    data_requirements,
+    not_measured_at_scale,
+    requirements_markdown,
+    scale_requirements,
+    setting_scenario,
+    tail_requirement,
+)
 from sim.calibration.sampling import default_validation_scenario, sample_model
 from sim.data.cascades import CascadeData, load_cascades
 from sim.errors import BuzzsimError
@@ -243,6 +252,9 @@ def validate_data(
     message: str | None = None,
     seed: int = 0,
     progress: bool = True,
+    setting: str = "defaults",
+    scale: bool = False,
+    graphs: int | None = None,
 ) -> Path:
     """``buzzsim validate --data``: compare the model with real cascades; returns the report folder.
 
@@ -262,6 +274,17 @@ def validate_data(
     horizon_h : float, optional
         Hours observed after each post (default: the scenario's ``run.horizon_h``);
         the data are cut at the same horizon.
+    setting : str
+        Model setting laid over the scenario (:data:`sim.calibration.requirements.SETTINGS`):
+        ``"defaults"`` or a named candidate.
+    scale : bool
+        Also measure the model-only requirements at 10^6 accounts (minutes).
+    graphs : int, optional
+        Follower graphs reused by the sample (default: a new graph per run below
+        10^5 accounts, 4 graphs from 10^5 up).
+
+    The report gains the requirements of issue 16, item 1 that the data can judge
+    (:mod:`sim.calibration.requirements`), each measured with its target and verdict.
     """
 
     started = time.time()
@@ -272,6 +295,16 @@ def validate_data(
     else:
         scn = load_scenario(find_scenario(scenario) if isinstance(scenario, str) else scenario)
         scn_label = f"{scn.name}"
+    if setting not in SETTINGS:
+        raise BuzzsimError(f"--setting {setting!r}: expected one of {', '.join(SETTINGS)}")
+    chosen = SETTINGS[setting]
+    base_scn = scn
+    sizes_only = data_all.kind == "sizes"
+    scn = setting_scenario(scn, chosen, sizes_only=sizes_only)
+    if chosen.overrides:
+        scn_label += f"; setting {chosen.name!r}"
+    if graphs is None and scn.graph.kind != "file" and scn.graph.n >= 100_000:
+        graphs = 4
     horizon = float(horizon_h if horizon_h is not None else scn.run.horizon_h)
     data, m = qualifying_data(data_all, horizon, min_size)
     want = int(n_cascades or data.n_cascades)
@@ -279,7 +312,7 @@ def validate_data(
     if max_runs is None:
         max_runs = min(50 * want, 2000)
     sample = sample_model(scn, n_cascades=want, min_size=m, horizon_h=horizon, start_hours=hours, seed=seed,
-                          max_runs=max_runs, message=message, progress=progress)
+                          max_runs=max_runs, message=message, progress=progress, graphs=graphs)
     folder = out or Path("results") / "validate" / f"data-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)
     d_obs = observe(data, Path(str(data.source)).name)
@@ -291,6 +324,16 @@ def validate_data(
     m_obs.table.to_csv(folder / "model_cascades.csv")
     figs = draw_figures(d_obs, m_obs, folder, horizon_h=horizon)
     share_q = sample.qualifying / max(len(sample.sizes_all), 1)
+    label = Path(str(data.source)).name
+    reqs = []
+    if data_all.kind == "trees":
+        reqs += data_requirements(d_obs.table, m_obs.table, data_label=label, setting=chosen.name)
+    if sizes_only:
+        # the model's tail at the data's xmin (comparison() fits both sides alike)
+        reqs.append(tail_requirement(fd, fm, data_label=label, setting=chosen.name,
+                                     where=f" at {scn.graph.n:,} accounts"))
+    reqs += (scale_requirements(base_scn, chosen, seed=seed, progress=progress) if scale
+             else not_measured_at_scale(chosen))
     summary = {
         "data": str(data_path), "data_kind": data_all.kind, "data_cascades": data.n_cascades,
         "min_size": m, "horizon_h": horizon, "scenario": scn_label,
@@ -299,6 +342,9 @@ def validate_data(
         "model_seconds": sample.seconds, "seed": seed,
         "tail_data": fd.__dict__, "tail_model": fm.__dict__,
         "comparison": table.replace({np.nan: None}).to_dict(orient="records"),
+        "setting": {"name": chosen.name, "description": chosen.description, "overrides": dict(chosen.overrides)},
+        "graphs_reused": graphs,
+        "requirements": [r.as_dict() for r in reqs],
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
     lines = [
@@ -316,6 +362,7 @@ def validate_data(
     if sample.qualifying < want:
         lines += [f"**The model produced only {sample.qualifying} of the {want} qualifying cascades wanted in "
                   f"{sample.runs} runs (the cap)**: its cascades rarely reach {m} nodes.", ""]
+    lines += requirements_markdown(reqs, chosen)
     lines += ["## Per-cascade statistics", "",
               "Difference = model median − data median (95 % bootstrap interval); KS = two-sample "
               "Kolmogorov–Smirnov statistic (0 = same distribution, 1 = disjoint); Wasserstein in the "

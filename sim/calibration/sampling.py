@@ -23,8 +23,11 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.cascade_stats import from_model_cascades
-from sim.api import simulate
+from sim.api import build_model, simulate
 from sim.errors import BuzzsimError
+from sim.graph import FollowerGraph, build_graph
+from sim.model.outputs import collect_result
+from sim.result import Result
 from sim.scenario.schema import Scenario
 
 __all__ = ["ModelSample", "default_validation_scenario", "message_index", "sample_model"]
@@ -103,6 +106,7 @@ def sample_model(
     message: str | None = None,
     progress: bool = False,
     first_run: int = 0,
+    graphs: int | None = None,
 ) -> ModelSample:
     """Run the scenario until ``n_cascades`` cascades of at least ``min_size`` nodes.
 
@@ -125,6 +129,11 @@ def sample_model(
         Most runs (default ``50 * n_cascades``).
     progress : bool
         Show a progress bar on a terminal.
+    graphs : int, optional
+        Reuse this many follower graphs (run ``i`` runs on graph ``i mod graphs``,
+        graph ``j`` built from ``SeedSequence([seed, 2**31, j])``) instead of building
+        a new graph every run: at 10^5–10^6 accounts building the graph costs far
+        more than a single post's run. Default: a new graph per run (from the run's seed).
 
     Returns
     -------
@@ -140,6 +149,7 @@ def sample_model(
     hours: list[float] = []
     got = 0
     i = first_run
+    cache: dict[int, FollowerGraph] = {}
     t0 = time.perf_counter()
     try:
         while got < n_cascades and i - first_run < cap:
@@ -149,7 +159,11 @@ def sample_model(
                 hour = float(rng.choice(start_hours))
             else:
                 hour = float(rng.uniform(0, 24))
-            res = simulate(run_scenario(scenario, idx, hour, horizon_h), seed=run_seed)
+            scn_i = run_scenario(scenario, idx, hour, horizon_h)
+            if graphs:
+                res = _run_on(scn_i, run_seed, _graph(scenario, seed, (i % graphs), cache))
+            else:
+                res = simulate(scn_i, seed=run_seed)
             nodes = from_model_cascades(res.cascades, message=name, label=f"run{i}/")
             nodes = nodes.loc[nodes["delay_min"].to_numpy() <= horizon_h * 60.0 + 1e-9]
             if len(nodes):
@@ -171,6 +185,20 @@ def sample_model(
         {"message": [], "account": [], "parent": [], "t_min": []}))
     return ModelSample(nodes, np.array(sizes_all, dtype=np.int64), i - first_run, got,
                        time.perf_counter() - t0, np.array(hours))
+
+
+def _graph(scenario: Scenario, seed: int, j: int, cache: dict[int, FollowerGraph]) -> FollowerGraph:
+    """Graph ``j`` of a sample that reuses graphs (built once, kept in ``cache``)."""
+    if j not in cache:
+        cache[j] = build_graph(scenario.graph, np.random.default_rng([seed, 2**31, j]))
+    return cache[j]
+
+
+def _run_on(scenario: Scenario, seed: int, graph: FollowerGraph) -> Result:
+    """One run of ``scenario`` on a prebuilt graph (as :func:`sim.api.simulate` otherwise)."""
+    model = build_model(scenario, seed, graph=graph)
+    model.run()
+    return collect_result(model)
 
 
 class _NoBar:

@@ -644,15 +644,22 @@ def run_library(
         ]
         for r in results:
             rb = r.get("robustness")
-            across = f"{rb['holds_in']} of {rb['settings']}" if rb else "not run"
+            across = (f"{rb['holds_in']} of {rb['settings']}"
+                      + (f" ({rb['underpowered_in']} underpowered)" if rb.get("underpowered_in") else "")
+                      if rb else "not run")
             head.append(f"| [{r['id']}](#{r['id'].lower()}--{r['verdict'].replace(' ', '-')}) | "
                         f"{r['verdict']} | {across} | `{r['scenario']}` |")
         if rob:
             first = next(iter(rob.values()))
+            reps = sorted({r["replicates"] for r in rob.values()})
+            per = " or ".join(str(x) for x in reps) if len(reps) > 1 else str(reps[0])
+            more = ", ".join(cid for cid, r in rob.items() if r["replicates"] == max(reps)) if len(reps) > 1 else ""
             head += ["", (f"*Holds across graphs*: the same rule judged in each setting of the robustness "
-                          f"design — {first['design']}, {first['replicates']} paired replicates per variant "
-                          "and setting, run through `buzzsim sweep` (`sim/checks/robustness.py`). Each claim's "
-                          "section ends with its table.")]
+                          f"design — {first['design']}, {per} paired replicates per variant "
+                          f"and setting{f' ({max(reps)} for {more})' if more else ''}, run through "
+                          "`buzzsim sweep` (`sim/checks/robustness.py`). Each claim's section ends with its table; "
+                          "*underpowered* settings are those whose failed checks all point the claimed way with a "
+                          "95 % CI that includes 0.")]
         text = "\n".join(head) + "\n\n" + "\n".join(sections)
         (tmp / "README.md").write_text(text, encoding="utf-8")
         payload = {"generated": now, "quick": bool(quick), "claims": results}

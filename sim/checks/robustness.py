@@ -23,7 +23,13 @@ differences the rules judge are paired, as in the library itself.
 
 Only the variants a claim's checks compare are run (found from the checks'
 numbers on the library's own runs), and each setting gets ``replicates`` paired
-replicates (the library's default: :data:`REPLICATES`).
+replicates (the library's default: :data:`REPLICATES`, more for the claims in
+:data:`CLAIM_REPLICATES` — F2 and F3 compare bimodal crisis outcomes).
+
+Cost (measured 2026-12-01, 2 cores): a run of the grid costs about 1 s of wall
+time on average (10⁴: 0.2 s, 10⁵: 0.4 s, 10⁶: 1–5 s, the graph built once per
+replicate and setting, see :class:`ReusingGraphs`); F2 and F3 together run 9
+variants × 9 settings, 78 s per replicate.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from sim.sweep.run import run_sweep
 __all__ = [
     "GRID",
     "QUICK_GRID",
+    "CLAIM_REPLICATES",
     "REPLICATES",
     "Setting",
     "checked_variants",
@@ -65,8 +72,13 @@ QUICK_GRID: dict[str, tuple[Any, ...]] = {
     "graph.kind": ("scale_free", "communities", "small_world"),
 }
 #: Paired replicates per variant and setting (full and quick).
-REPLICATES = 6
+REPLICATES = 4
 QUICK_REPLICATES = 2
+#: a mean paired difference within this share of the larger of the two variants' means is no difference
+#: (e.g. one account in one replicate of ten, where the complaint reaches 8 accounts on average)
+NO_DIFFERENCE = 0.05
+#: Claims that get more replicates per setting (bimodal outcomes: a complaint fizzles or spreads)
+CLAIM_REPLICATES: dict[str, int] = {"F2": 10, "F3": 10}
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,26 @@ def checked_variants(checks: Sequence[Any]) -> list[str]:
     return out
 
 
+class ReusingGraphs:
+    """An executor that runs every task with its graph reused (``simulate_task``'s flag).
+
+    The variants of a setting share their replicate seeds, so replicate ``i`` of
+    every variant runs on the same graph; each worker keeps the graphs of 10^5
+    accounts and more that it built (:mod:`sim.graph.cache`) instead of building
+    them again for the next variant. The numbers are those of fresh graphs.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def imap_unordered(self, tasks: Any) -> Any:
+        """The inner executor's results, each task flagged to reuse its graph."""
+        return self.inner.imap_unordered((key, (*task[:5], True)) for key, task in tasks)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
 
@@ -190,7 +222,8 @@ def judge_grid(
     quick : bool
         :data:`QUICK_GRID` and :data:`QUICK_REPLICATES` unless given.
     design, grid, replicates
-        See :func:`design_settings`; replicates per variant and setting.
+        See :func:`design_settings`; replicates per variant and setting (default
+        :data:`REPLICATES`, or the claim's :data:`CLAIM_REPLICATES`).
     workers, scheduler
         As for :func:`sim.sweep.run_sweep`.
     resume : bool
@@ -208,12 +241,17 @@ def judge_grid(
         differs from the library's own verdict]}``.
     """
     grid = grid or (QUICK_GRID if quick else GRID)
-    R = replicates or (QUICK_REPLICATES if quick else REPLICATES)
+    if replicates:
+        R: int | dict[str, int] = replicates
+    elif quick:
+        R = QUICK_REPLICATES
+    else:
+        R = {c.id: CLAIM_REPLICATES.get(c.id, REPLICATES) for c in claims}
     settings = design_settings(grid, design)
     out = Path(out)
     cache: dict[tuple[str, str, Setting], pd.DataFrame] = {}
     # one executor (one process pool or dask client) for every sweep of the grid
-    ex = make_executor(scheduler, workers, prefix="buzzsim-robustness")
+    ex = ReusingGraphs(make_executor(scheduler, workers, prefix="buzzsim-robustness"))
     try:
         result = _judge_all(claims, runsets, settings, out, R, ex, resume, judge, cache, design, grid, log)
     finally:
@@ -224,12 +262,14 @@ def judge_grid(
 
 
 def _judge_all(
-    claims: Sequence[Any], runsets: Mapping[str, Any], settings: list[Setting], out: Path, R: int, ex: Any,
+    claims: Sequence[Any], runsets: Mapping[str, Any], settings: list[Setting], out: Path,
+    reps: int | Mapping[str, int], ex: Any,
     resume: bool, judge: Callable[[Any, pd.DataFrame], tuple[str, list[Any]]], cache: dict[Any, pd.DataFrame],
     design: str, grid: Mapping[str, Sequence[Any]], log: Callable[[str], None] | None,
 ) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for c in claims:
+        R = int(reps if isinstance(reps, int) else reps[c.id])
         rs = runsets[c.scenario]
         base_verdict, base_checks = judge(c, rs.runs)
         names = checked_variants(base_checks)
@@ -240,16 +280,23 @@ def _judge_all(
         t0 = time.monotonic()
         for si, st in enumerate(settings):
             folder = out / c.scenario / f"s{si}-{'-'.join(str(v) for _, v in st.overrides)}"
-            todo = {n: scn for n, scn in scns.items() if (c.scenario, n, st) not in cache}
+            # one folder per replicate count: a claim with more replicates does not resume another's sweep
+            if not isinstance(reps, int) and len(set(reps.values())) > 1:
+                folder = folder.with_name(f"{folder.name}-r{R}")
+            todo = {n: scn for n, scn in scns.items() if (c.scenario, n, st, R) not in cache}
             if todo:  # a variant two claims share (e.g. "apologize 4h" of F2 and F3) runs once
                 runs = _run_cell(todo, st, folder, replicates=R, executor=ex, resume=resume)
                 for n, g in runs.groupby("variant", sort=False):
-                    cache[(c.scenario, n, st)] = g
-            cell_runs = pd.concat([cache[(c.scenario, n, st)] for n in names], ignore_index=True)
+                    cache[(c.scenario, n, st, R)] = g
+            cell_runs = pd.concat([cache[(c.scenario, n, st, R)] for n in names], ignore_index=True)
             verdict, checks = judge(c, cell_runs)
             failed = [k for k in checks if not k.passed]
+            spread = (float(pd.to_numeric(cell_runs["negative_spread"], errors="coerce").mean())
+                      if "negative_spread" in cell_runs.columns else None)
             cells.append({
                 "setting": st.label, **dict(st.overrides), "verdict": verdict,
+                # crisis claims: share of the cell's runs in which the complaint spread
+                "p_spread": spread,
                 "failed": [_failure(k) for k in failed],
                 # every failed check still points the claimed way: too few replicates
                 # (or too small an effect) to tell, rather than a reversal
@@ -279,7 +326,15 @@ def _claimed_way(check: Any) -> bool:
     d = nums.get("difference")
     if "high" not in nums or not isinstance(d, Mapping) or d.get("mean") is None:
         return False
-    return float(d["mean"]) > 0
+    return float(d["mean"]) > 0 and not _negligible(nums)
+
+
+def _negligible(nums: Mapping[str, Any]) -> bool:
+    """The paired difference is below :data:`NO_DIFFERENCE` of the larger variant mean."""
+    d = nums.get("difference") or {}
+    scale = max(abs(float(nums.get("mean_high") or 0.0)), abs(float(nums.get("mean_low") or 0.0)))
+    mean = float(d.get("mean") or 0.0)
+    return abs(mean) <= NO_DIFFERENCE * scale if scale > 0 else mean == 0.0
 
 
 def _failure(check: Any) -> str:
@@ -293,10 +348,16 @@ def _failure(check: Any) -> str:
     if not math.isfinite(mean):
         return f"{check.what} (difference n/a)"
     if "high" in check.numbers:  # greater(): claimed high - low > 0
-        way = "claimed direction, CI includes 0" if mean > 0 else "opposite direction" if mean < 0 else "no difference"
+        way = ("no difference" if _negligible(check.numbers) else
+               "claimed direction, CI includes 0" if mean > 0 else "opposite direction")
     else:
         way = "outside tolerance"
-    return f"{check.what} [difference {mean:,.0f} ({lo:,.0f} to {hi:,.0f}): {way}]"
+    return f"{check.what} [difference {_num(mean)} ({_num(lo)} to {_num(hi)}): {way}]"
+
+
+def _num(x: float) -> str:
+    """A difference for the table: thousands separated, small values with two significant digits."""
+    return f"{x:,.0f}" if abs(x) >= 10 or x == 0 else f"{x:.2g}"
 
 
 def _design_text(design: str, grid: Mapping[str, Sequence[Any]]) -> str:
@@ -318,18 +379,32 @@ def robustness_markdown(claim_id: str, rob: Mapping[str, Any]) -> str:
         "difference points the claimed way (too few replicates or too small an effect to tell); "
         "the rest show no difference or the opposite."),
         "",
-        "| graph size | mean degree | kind | verdict | failed checks |",
-        "|---:|---:|---|---|---|",
     ]
+    crisis = any(cell.get("p_spread") is not None for cell in rob["cells"])
+    if crisis:
+        lines += ["| graph size | mean degree | kind | P(spread) | verdict | failed checks |",
+                  "|---:|---:|---|---:|---|---|"]
+    else:
+        lines += ["| graph size | mean degree | kind | verdict | failed checks |", "|---:|---:|---|---|---|"]
     for cell in rob["cells"]:
         failed = "; ".join(cell["failed"]) or "—"
         n = cell.get("graph.n")
         deg = cell.get("graph.mean_degree")
+        verdict = cell["verdict"] + (" (underpowered)" if cell.get("underpowered") else "")
+        p = cell.get("p_spread")
+        mid = (f" {p:.2f} |" if p is not None else " – |") if crisis else ""
         lines.append(
-            f"| {int(n):,} | {deg:g} | {cell.get('graph.kind')} | {cell['verdict']} | {failed} |"
+            f"| {int(n):,} | {deg:g} | {cell.get('graph.kind')} |{mid} {verdict} | {failed} |"
             if n is not None and deg is not None and not (isinstance(deg, float) and math.isnan(deg))
-            else f"| {cell['setting']} | | | {cell['verdict']} | {failed} |"
+            else f"| {cell['setting']} | | |{mid} {verdict} | {failed} |"
         )
+    if crisis:
+        fizzle = [cell["setting"] for cell in rob["cells"] if cell["verdict"] != "holds"
+                  and cell.get("p_spread") is not None and cell["p_spread"] < 0.25]
+        lines += ["", "*P(spread)*: share of the setting's runs (all variants compared) in which the complaint "
+                  "spread (at least 10 shares)."
+                  + (f" Where it rarely spreads ({'; '.join(fizzle)}) no response can matter: the claim "
+                     "cannot be tested there rather than failing." if fizzle else "")]
     if rob["flips"]:
         lines += ["", f"Flips (verdict differs from the defaults' \"{rob['verdict_at_defaults']}\"): "
                   + "; ".join(rob["flips"]) + "."]

@@ -60,6 +60,18 @@ def add_data_options(p: Any) -> None:
                         "compare the model with them instead of running the theory checks")
     p.add_argument("--scenario", metavar="S",
                    help="with --data: scenario to sample (default: one post from a random account)")
+    from sim.calibration.settings import SETTINGS
+
+    p.add_argument("--setting", default="defaults", choices=list(SETTINGS), metavar="NAME",
+                   help="with --data: model setting laid over the scenario: "
+                        + "; ".join(f"{k} ({v.description.split(':')[0]})" for k, v in SETTINGS.items())
+                        + " (default: defaults)")
+    p.add_argument("--scale", action="store_true",
+                   help="with --data: also measure the requirements at 10^6 accounts (single posts reach "
+                        "10^3 shares; the complaint's reach 10^6 vs 10^5); a few minutes")
+    p.add_argument("--graphs", type=positive_int, metavar="K",
+                   help="with --data: reuse K follower graphs for the sample (default: a new graph per run "
+                        "below 10^5 accounts, 4 from 10^5 up)")
     _sampling_options(p, calibrate=False)
 
 
@@ -74,8 +86,11 @@ def cmd_validate_data(args: argparse.Namespace) -> int:
         raise BuzzsimError(f"--out {out}: folder exists and is not empty")
     folder = validate_data(args.data, scenario=args.scenario, out=out, n_cascades=args.cascades,
                            max_runs=args.max_runs, min_size=args.min_size, horizon_h=args.horizon,
-                           message=args.message, seed=args.seed, progress=True)
+                           message=args.message, seed=args.seed, progress=True, setting=args.setting,
+                           scale=args.scale, graphs=args.graphs)
     import json
+
+    from sim.calibration.requirements import Requirement, format_requirement
 
     summary = json.loads((folder / "summary.json").read_text())
     print(f"data: {summary['data_cascades']} cascades (>= {summary['min_size']} nodes within "
@@ -85,6 +100,12 @@ def cmd_validate_data(args: argparse.Namespace) -> int:
         if r["n_data"] and r["n_model"]:
             print(f"  {r['statistic']:<20} data {r['data_median']:.3g}  model {r['model_median']:.3g}  "
                   f"KS {r['ks']:.2f}")
+    reqs = [Requirement(**r) for r in summary["requirements"]]
+    print(f"requirements of issue 16, item 1 (model setting: {summary['setting']['name']}):")
+    for r in reqs:
+        print("  " + format_requirement(r))
+    measured = [r for r in reqs if r.met is not None]
+    print(f"  {sum(bool(r.met) for r in measured)} of {len(measured)} measured requirements met")
     print(f"report: {folder / 'report.md'}")
     return 0
 

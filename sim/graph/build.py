@@ -83,6 +83,31 @@ def build_graph(cfg: GraphConfig, rng: np.random.Generator) -> FollowerGraph:
         size = os.path.getsize(cfg.path or "")
         extra = size * (_GRAPHML_BYTES_PER_FILE_BYTE if _is_graphml(cfg.path or "") else 1)
     check_memory(n, n_edges, available=available_memory_bytes() - extra)
+    if cfg.kind != "file" and cfg.media_accounts > 0:
+        return _with_media(cfg, rng)
+    return _generate(cfg, rng)
+
+
+def _with_media(cfg: GraphConfig, rng: np.random.Generator) -> FollowerGraph:
+    """The generated graph with a media layer; its edges come out of the mean degree.
+
+    The base graph is generated with ``mean_degree - media edges / n`` so the whole
+    graph keeps the configured mean degree.
+    """
+    extra = gen.media_edges(cfg.n, cfg.media_accounts, cfg.media_followers_min, cfg.media_followers_max)
+    base_mean = cfg.mean_degree - extra / cfg.n
+    if base_mean < 0.5 * cfg.mean_degree:
+        raise GraphError(
+            f"graph.media_accounts: {cfg.media_accounts} media accounts with {cfg.media_followers_min:,}–"
+            f"{cfg.media_followers_max:,} followers need {extra / cfg.n:.1f} of the mean degree "
+            f"{cfg.mean_degree:g} on {cfg.n:,} accounts (at most half): fewer media accounts, or a larger graph")
+    g = _generate(cfg.model_copy(update={"mean_degree": base_mean}), rng)
+    return gen.add_media_layer(g, cfg.media_accounts, rng=rng, followers_min=cfg.media_followers_min,
+                               followers_max=cfg.media_followers_max)
+
+
+def _generate(cfg: GraphConfig, rng: np.random.Generator) -> FollowerGraph:
+    """The graph of ``cfg``'s generator (or file), without a media layer."""
     kind = cfg.kind
     if kind == "file":
         path = cfg.path or ""

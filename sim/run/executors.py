@@ -125,7 +125,8 @@ class ProcessExecutor:
         crashes: dict[str, int] = {}
         inflight: dict[Future, tuple[str, Task]] = {}
         exhausted = False
-        self._start()
+        if self._pool is None:  # a pool stays up between the sweeps of one executor (robustness grid)
+            self._start()
         while True:
             broken = False
             while len(inflight) < window and (retry or not exhausted):

@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import rng as rng_mod
 from sim.analysis.trees import empty_cascades
 from sim.api import simulate
 from sim.errors import BuzzsimError, ScenarioError
+from sim.graph.cache import cached_graph
 from sim.rng import replicate_seeds
 from sim.run.pool import default_workers, kill_pool, signals_deferred, start_pool
 from sim.run.progress import RunCancelled, Watched, check_cancel, progress_bar
@@ -348,10 +350,18 @@ SKIP = object()
 
 
 def simulate_task(task: tuple) -> tuple[int, int, dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One run: (variant index, replicate, scenario, seed, engine) -> (variant index,
-    replicate, summary scalars, series, phases, cascades)."""
-    vi, rep, scenario, seed, engine = task
-    res = simulate(scenario, seed=seed, engine=engine)
+    """One run: (variant index, replicate, scenario, seed, engine[, reuse_graph]) ->
+    (variant index, replicate, summary scalars, series, phases, cascades).
+
+    With ``reuse_graph`` true, a generated graph of 10^5 accounts or more comes from
+    this process's cache (:func:`sim.graph.cache.cached_graph`): the same graph the run
+    would build, built once for every run with the same ``[graph]`` and seed.
+    """
+    vi, rep, scenario, seed, engine, *opts = task
+    graph = None
+    if opts and opts[0]:
+        graph = cached_graph(scenario.graph, seed, rng_mod.generator(seed, "graph"))
+    res = simulate(scenario, seed=seed, engine=engine, graph=graph)
     summary = {}
     for k, v in res.summary.items():
         s = plain_scalar(v)

@@ -63,6 +63,10 @@ class GraphConfig(_Section):
     k_max: Annotated[int | None, Field(ge=1, le=200_000_000)] = None
     # scale-free: exponent of the in-degree (accounts followed) distribution
     in_exponent: Annotated[float, Field(gt=1.0, le=10.0)] = 3.0
+    # media layer: the k largest accounts get 10^5-10^6 followers (docs/model.md, issue 16)
+    media_accounts: Annotated[int, Field(ge=0, le=100_000)] = 0
+    media_followers_min: Annotated[int, Field(ge=1, le=200_000_000)] = 100_000
+    media_followers_max: Annotated[int, Field(ge=1, le=200_000_000)] = 1_000_000
     # small world
     rewire_p: Prob = 0.1
     # communities (stochastic block model with homophily)
@@ -79,6 +83,11 @@ class GraphConfig(_Section):
         # (a resolved scenario written back by `show` carries the default n: not an error)
         if self.kind == "file" and "n" in self.model_fields_set and self.n != GraphConfig.model_fields["n"].default:
             raise ValueError("graph.n is not used with graph.kind = 'file' (the file gives the accounts); remove it")
+        if self.media_followers_max < self.media_followers_min:
+            raise ValueError(f"graph.media_followers_max ({self.media_followers_max}) must be >= "
+                             f"graph.media_followers_min ({self.media_followers_min})")
+        if self.kind == "file" and self.media_accounts:
+            raise ValueError("graph.media_accounts adds a media layer to a generated graph, not to a file")
         if self.k_max is not None and self.k_max < self.k_min:
             raise ValueError(f"graph.k_max ({self.k_max}) must be >= graph.k_min ({self.k_min})")
         if self.kind != "file" and self.mean_degree >= self.n:
