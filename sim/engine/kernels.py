@@ -419,6 +419,25 @@ def _bucket_slot(bb, buckets, c_free, c_next, qstate):
     return tail * CHUNK + buckets[bb, B_FILL]
 
 
+@nb.njit(inline="always", cache=True)
+def _add_post(acc, src, m, tr, n_posts, post_acc, post_msg, post_time, record, log_msg, log_acc, log_src, log_time,
+              log_n):
+    """A share of ``m`` by ``acc`` (read from ``src``) at ``tr``: a post to fan out and,
+    when recording, a row of the share log. Returns the new number of posts (the
+    caller made room for it)."""
+    post_acc[n_posts] = acc
+    post_msg[n_posts] = m
+    post_time[n_posts] = tr
+    if record:
+        i = log_n[0]
+        log_msg[i] = m
+        log_acc[i] = acc
+        log_src[i] = src
+        log_time[i] = tr
+        log_n[0] = i + 1
+    return n_posts + 1
+
+
 @nb.njit(cache=True)
 def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, buckets, qstate,
                  graph, people, rho_same, state, msgs, rule, cred_role, clock, tally, record, log, feed):
@@ -690,17 +709,8 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             new_shares[t, m] += 1
             if role[v] == KOL:
                 new_kol_shares[t, m] += 1
-            post_acc[n_posts] = v
-            post_msg[n_posts] = m
-            post_time[n_posts] = tr
-            n_posts += 1
-            if record:
-                i = log_n[0]
-                log_msg[i] = m
-                log_acc[i] = v
-                log_src[i] = src
-                log_time[i] = tr
-                log_n[0] = i + 1
+            n_posts = _add_post(v, src, m, tr, n_posts, post_acc, post_msg, post_time, record, log_msg, log_acc,
+                                log_src, log_time, log_n)
             if n_plat > 1:
                 platform_shares[t, m, v // n_block] += 1
                 q = cross_post[v]
@@ -724,17 +734,8 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
                         platform_shares[t, m, p2] += 1
                         if role[w] == KOL:
                             new_kol_shares[t, m] += 1
-                        post_acc[n_posts] = w
-                        post_msg[n_posts] = m
-                        post_time[n_posts] = tr
-                        n_posts += 1
-                        if record:
-                            i = log_n[0]
-                            log_msg[i] = m
-                            log_acc[i] = w
-                            log_src[i] = v
-                            log_time[i] = tr
-                            log_n[0] = i + 1
+                        n_posts = _add_post(w, v, m, tr, n_posts, post_acc, post_msg, post_time, record, log_msg,
+                                            log_acc, log_src, log_time, log_n)
 
 
 @nb.njit(cache=True)
