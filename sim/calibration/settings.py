@@ -18,7 +18,7 @@ class Setting:
     """A named model setting: scenario keys laid over the sampled scenario.
 
     ``overrides`` apply to single posts (message 0 is the post); ``population``,
-    ``graph`` (but ``graph.n``), ``feed`` and ``dynamics`` keys among them also apply
+    ``graph`` (but ``graph.n``), ``feed``, ``dynamics`` and ``crisis`` keys among them also apply
     to the complaint (``crisis_response``) in
     :func:`sim.calibration.requirements.complaint_scaling`; message keys do not (the
     complaint has its own).
@@ -30,9 +30,9 @@ class Setting:
     source: str = ""
 
     def crisis_overrides(self) -> dict[str, Any]:
-        """The keys that carry over to the complaint scenario (population, graph, feed, dynamics)."""
+        """The keys that carry over to the complaint scenario (population, graph, feed, dynamics, crisis)."""
         return {k: v for k, v in self.overrides.items()
-                if k.startswith(("population.", "graph.", "feed.", "dynamics.")) and k != "graph.n"}
+                if k.startswith(("population.", "graph.", "feed.", "dynamics.", "crisis.")) and k != "graph.n"}
 
 
 _BROADCAST = {

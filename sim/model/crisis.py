@@ -22,7 +22,6 @@ from sim.clock import steps_for
 from sim.engine.rule import T_LOST
 from sim.model.effects import (
     BACKLASH_SENTIMENT_PER_UNIT,
-    COMPLAINT_RELEVANCE_WEIGHT,
     CONTAIN_SMOOTHING_H,
     COVERUP_EFFECT,
     COVERUP_RELEVANCE_WEIGHT,
@@ -90,7 +89,7 @@ class CrisisPlan:
         messages.append(
             Message(
                 name="complaint", kind="complaint", virality=cfg.virality, appeal=cfg.appeal,
-                valence=-1, relevance_weight=COMPLAINT_RELEVANCE_WEIGHT, sentiment_impact=cfg.sentiment_impact,
+                valence=-1, relevance_weight=cfg.relevance_weight, sentiment_impact=cfg.sentiment_impact,
                 start_h=cfg.start_h, bonus=self.bonus, origin=origin, platforms=self.platforms, **base,
             )
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 __all__ = [
     "BACKLASH_SENTIMENT_PER_UNIT",
-    "COMPLAINT_RELEVANCE_WEIGHT",
     "CONTAIN_SMOOTHING_H",
     "COVERUP_EFFECT",
     "COVERUP_RELEVANCE_WEIGHT",
@@ -24,8 +23,6 @@ __all__ = [
 ]
 
 # --- crisis (sim.model.crisis) -------------------------------------------------------
-#: Weight of the reader's interest in a complaint's relevance (0: everyone equally).
-COMPLAINT_RELEVANCE_WEIGHT = 0.5
 #: Weight of the reader's interest in the brand's public response.
 RESPONSE_RELEVANCE_WEIGHT = 0.5
 #: Weight of the reader's interest in the cover-up story (a deleted complaint found

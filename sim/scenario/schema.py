@@ -325,6 +325,8 @@ class CrisisConfig(_Section):
     justified: bool = True
     virality: Factor = 1.2
     appeal: Factor = 1.0
+    #: weight of the reader's interest in the complaint's share hazard (0: everyone alike)
+    relevance_weight: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
     sentiment_impact: Annotated[float, Field(ge=-1.0, le=0.0)] = -0.4
     underdog_strength: Factor = 0.3
     monitoring: Literal["none", "passive", "active"] = "active"
