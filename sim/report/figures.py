@@ -569,7 +569,8 @@ def metrics_figure(
                 delta = _num(dd.get("mean"))
                 p = _num(dd.get("p_value"))
                 txt = (
-                    f"{100 * delta / base_means[m]:+.0f} %"
+                    # a difference that rounds to zero reads "+0 %", not "-0 %"
+                    f"{100 * delta / base_means[m]:+.0f} %".replace("-0 %", "+0 %")
                     if relative[m]
                     else _signed(delta)
                 )
