@@ -14,7 +14,7 @@ A message keeps one id on every platform, so its counters split by row block; it
 origins post on the message's ``platforms`` (the first one by default) where they are
 present. **Cross-posting**: when a row shares by reading, the same account also
 posts the message on each other platform it is present on, with the probability
-``cross_post_p`` of the platform where it shared (sim.engine.rule.cross_posts, and
+``cross_post_p`` of the platform where it shared (sim.engine.rule.cross_post_draw, and
 ``Account.read`` of the reference engine).
 
 Sentiment and awareness are held per row (the Weibo and the WeChat account of a
