@@ -334,7 +334,7 @@ def field_rows(model: type[BaseModel]) -> list[tuple[str, str, str]]:
             isinstance(default, list) and default and isinstance(default[0], BaseModel)
         ):
             continue
-        shown = "(none)" if default is None else fmt_value(default)
+        shown = "(required)" if fld.is_required() else "(none)" if default is None else fmt_value(default)
         rows.append((name, shown, describe_field(fld, name)))
     return rows
 

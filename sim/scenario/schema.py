@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "SECTIONS",
     "TOPIC_PRESETS",
     "AnalysisConfig",
     "BrandConfig",
@@ -522,3 +523,22 @@ class Scenario(_Section):
                 raise ValueError(f"{where}: unknown platform {bad[0]!r} (platforms: {', '.join(known)})")
             if len(set(names)) != len(names):
                 raise ValueError(f"{where}: a platform is listed twice ({names})")
+
+
+#: Every section of a scenario by its TOML name, with its model (``[[messages]]``,
+#: ``[[platforms]]`` and ``[[trending.buy]]`` are lists of entries of one model): the
+#: key tables of docs/scenarios.md and the tests over every key start from here.
+SECTIONS: dict[str, type[_Section]] = {
+    "graph": GraphConfig,
+    "population": PopulationConfig,
+    "brand": BrandConfig,
+    "dynamics": DynamicsConfig,
+    "feed": FeedConfig,
+    "trending": TrendingConfig,
+    "trending.buy": BoughtSlot,
+    "platforms": PlatformConfig,
+    "messages": MessageConfig,
+    "crisis": CrisisConfig,
+    "analysis": AnalysisConfig,
+    "run": RunConfig,
+}
