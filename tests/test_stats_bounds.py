@@ -26,3 +26,12 @@ def test_bounds_and_warning_rules():
     assert "warning" not in describe(range(MIN_REPLICATES))
     wide = describe([0, 0, 0, 100], (0.0, float("inf")))
     assert wide["ci_low"] == 0.0 and "warning" in wide
+
+
+def test_proportions_are_cut_to_zero_one():
+    """P(spread) over 6 runs (a Student-t interval would reach past 1, as the
+    workbench's "negative spread" panel showed): cut to [0, 1]."""
+    assert metric_bounds("negative_spread", [0, 1]) == (0.0, 1.0)
+    runs = pd.DataFrame({"variant": "a", "negative_spread": [1, 1, 1, 1, 0, 1]})
+    d = summarise_runs(runs, ["negative_spread"])["describe"]["a"]["negative_spread"]
+    assert d["ci_low"] >= 0.0 and d["ci_high"] == 1.0

@@ -45,6 +45,9 @@ MIN_REPLICATES = 5
 #: Metrics in [-1, 1] (by name); every other metric whose replicates are all >= 0 is
 #: a count, time, rate or cost and cannot be negative.
 _SIGNED_UNIT = ("sentiment", "nsi")
+#: Metrics in [0, 1] (by name): shares of runs or of events (P(spread) per run, the
+#: share of a cascade at depth 1, the share of offers accepted).
+_UNIT = ("negative_spread", "share_depth1", "kol_accept_rate")
 
 
 def metric_bounds(metric: str, values: Any = None) -> tuple[float, float]:
@@ -53,7 +56,7 @@ def metric_bounds(metric: str, values: Any = None) -> tuple[float, float]:
     Parameters
     ----------
     metric : str
-        Metric name (``reach``, ``nsi_final``...).
+        Metric name (``reach``, ``nsi_final``, ``negative_spread``...).
     values : array_like, optional
         Its replicate values: a metric not in [−1, 1] whose values are all ≥ 0 is
         taken as a non-negative quantity (every count, time and cost of a run).
@@ -65,6 +68,8 @@ def metric_bounds(metric: str, values: Any = None) -> tuple[float, float]:
     """
     if any(k in metric for k in _SIGNED_UNIT):
         return -1.0, 1.0
+    if any(k in metric for k in _UNIT):
+        return 0.0, 1.0
     x = _clean([] if values is None else values)
     if x.size and bool((x >= 0).all()):
         return 0.0, math.inf
