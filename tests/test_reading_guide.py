@@ -11,7 +11,7 @@ from sim.engine.kernels import reading_guide
 
 
 def lower_bound(row: np.ndarray, x: float) -> int:
-    """First index i >= 1 with row[i] >= x (what reading_delay's binary search finds)."""
+    """First index i >= 1 with row[i] >= x (a binary search over the whole row)."""
     return max(1, int(np.searchsorted(row, x, side="left")))
 
 

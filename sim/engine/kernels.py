@@ -85,39 +85,6 @@ def prefetch(typingctx, arr, i, j):
     return sig, codegen
 
 
-@nb.njit(cache=True)
-def reading_delay(u, rate, gtable, phase_h, age_h, post_time, latency):
-    """Delay (hours) after which a follower with session rate ``rate`` reads a post
-    made at ``post_time``, or -1 if it never does within the feed window.
-
-    Inversion of the cumulative hazard: the first age ``s`` with
-    ``rate * G[phase, s] >= E``, ``E = -ln u``, linear within the age grid.
-    """
-    if rate <= 0.0:
-        return -1.0
-    phase = int(math.floor((post_time % 24.0) / phase_h + 1e-9)) % gtable.shape[0]
-    row = gtable[phase]
-    n = row.shape[0]
-    x = -math.log(u) / rate
-    if x > row[n - 1]:
-        return -1.0
-    if x <= 0.0:
-        return latency
-    lo = 1
-    hi = n - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if row[mid] >= x:
-            hi = mid
-        else:
-            lo = mid + 1
-    g0 = row[lo - 1]
-    width = row[lo] - g0
-    frac = (x - g0) / width if width > 0.0 else 0.0
-    s = (lo - 1 + frac) * age_h
-    return max(s, latency)
-
-
 #: cells per phase of the reading table's guide (:func:`reading_clock`)
 GUIDE_CELLS = 2048
 
@@ -532,8 +499,11 @@ def process_step(loop, t, dt, key, n_due, due, within, heap, posts, queue, bucke
             exposures_count[0] += end - start
             post_step = step_of_time(tp, dt)
             from_brand = v == brand_node
-            # the post's row of the reading table and its guide (reading_delay, written
-            # out: the window test first, then a search within one cell of the guide)
+            # the reading delay, by inversion of the cumulative hazard: a follower with
+            # rate r reads at the first age s with r G[phase, s] >= -ln u (linear within
+            # the age grid), never if that is past the feed window. The post's row of the
+            # table and its guide are set here; per follower, the window test comes first,
+            # then a search within one cell of the guide (reading_guide)
             phase = int(math.floor((tp % 24.0) / phase_h + 1e-9)) % n_phase
             if n_plat > 1:  # the post clock of v's platform (its followers are on it too)
                 phase += (v // n_block) * n_phase
