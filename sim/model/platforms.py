@@ -93,10 +93,6 @@ class PlatformLayout:
         ok = np.stack([self.present[p, a] for p in plats], axis=1)
         return rows[ok]
 
-    def platform_of(self, rows: np.ndarray) -> np.ndarray:
-        """The platform of each row."""
-        return np.asarray(rows, dtype=np.int64) // self.n_block
-
 
 def _platform_graph(spec, base: Population, members: np.ndarray, seed: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Edges (``src → dst``, account ids) of a platform before presence is applied:
